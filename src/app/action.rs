@@ -1,0 +1,73 @@
+//! What a key asks for, named in the operator's words. The keymap maps keys to these.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Quit,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Open,
+    Back,
+    Filter,
+    ClearFilter,
+    Command,
+    Help,
+    Refresh,
+    SortNext,
+    SortPrevious,
+    SortReverse,
+}
+
+impl Action {
+    pub const ALL: &'static [Action] = &[
+        Action::Quit,
+        Action::Up,
+        Action::Down,
+        Action::PageUp,
+        Action::PageDown,
+        Action::Top,
+        Action::Bottom,
+        Action::Open,
+        Action::Back,
+        Action::Filter,
+        Action::ClearFilter,
+        Action::Command,
+        Action::Help,
+        Action::Refresh,
+        Action::SortNext,
+        Action::SortPrevious,
+        Action::SortReverse,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::Up => "up",
+            Action::Down => "down",
+            Action::PageUp => "page_up",
+            Action::PageDown => "page_down",
+            Action::Top => "top",
+            Action::Bottom => "bottom",
+            Action::Open => "open",
+            Action::Back => "back",
+            Action::Filter => "filter",
+            Action::ClearFilter => "clear_filter",
+            Action::Command => "command",
+            Action::Help => "help",
+            Action::Refresh => "refresh",
+            Action::SortNext => "sort_next",
+            Action::SortPrevious => "sort_previous",
+            Action::SortReverse => "sort_reverse",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|a| a.name() == name)
+    }
+}

@@ -1,0 +1,144 @@
+//! Synthetic fleets for tests and benchmarks: deterministic, varied enough to exercise every
+//! status, and free of any real data.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+use super::msg::Msg;
+use super::state::State;
+use super::{Effect, update};
+use crate::domain::{Account, Cell, Rotation, Secret, Tag, Version};
+use crate::source::{SourceInfo, SourceKind};
+
+pub const ACCOUNT: &str = "111122223333";
+
+fn epoch() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0)
+        .single()
+        .unwrap_or_default()
+}
+
+/// `n` secrets in one region: names `/clarivum/<env>/svc-NN/<kind>`, every rotation posture.
+pub fn secrets(n: usize, region: &str) -> Vec<Secret> {
+    let envs = ["prod", "stage", "dev"];
+    let kinds = ["db-password", "api-key", "jwt-signing-key", "oauth-client"];
+    (0..n)
+        .map(|i| {
+            let name = format!(
+                "/clarivum/{}/svc-{:02}/{}",
+                envs[i % 3],
+                i % 50,
+                kinds[i % 4]
+            );
+            let days = [30, 60, 90][i % 3];
+            let age = (i as i64 * 7) % 200;
+            let enabled = i % 5 != 0;
+            let mut versions = vec![Version {
+                id: format!("v{i:04}-current"),
+                stages: vec!["AWSCURRENT".into()],
+                created: None,
+                last_accessed: None,
+            }];
+            if i % 17 == 3 {
+                versions.push(Version {
+                    id: format!("v{i:04}-pending"),
+                    stages: vec!["AWSPENDING".into()],
+                    created: None,
+                    last_accessed: None,
+                });
+            }
+            let mut tags = vec![Tag {
+                key: "Owner".into(),
+                value: format!("team-{}", ["payments", "identity", "search"][i % 3]),
+            }];
+            if i % 4 != 1 {
+                tags.push(Tag {
+                    key: "Classification".into(),
+                    value: ["critical", "confidential", "internal"][i % 3].into(),
+                });
+            }
+            Secret {
+                arn: format!(
+                    "arn:aws:secretsmanager:{region}:{ACCOUNT}:secret:{name}-{:06}",
+                    i
+                ),
+                name,
+                account: ACCOUNT.into(),
+                region: region.into(),
+                description: Some(format!("Credential {i} for svc-{:02}", i % 50)),
+                kms_key_id: None,
+                owning_service: None,
+                primary_region: None,
+                created: Some(epoch() - Duration::days(400)),
+                last_changed: Some(epoch() - Duration::days(age)),
+                last_accessed: (i % 9 != 0).then(|| epoch() - Duration::days(age / 2)),
+                last_rotated: (enabled && i % 11 != 2).then(|| epoch() - Duration::days(age)),
+                next_rotation: None,
+                deleted: (i % 23 == 5).then(|| epoch() - Duration::days(2)),
+                rotation: Rotation {
+                    enabled,
+                    lambda_arn: enabled
+                        .then(|| format!("arn:aws:lambda:{region}:{ACCOUNT}:function:rotate")),
+                    every_days: enabled.then_some(days),
+                    schedule_expression: None,
+                    window: None,
+                },
+                tags,
+                versions,
+                replication: None,
+            }
+        })
+        .collect()
+}
+
+/// The listing a replica region would show for `primary`.
+pub fn replica_of(primary: &Secret, region: &str) -> Secret {
+    let mut r = primary.clone();
+    r.arn = primary.arn.replace(&primary.region, region);
+    r.region = region.into();
+    r.primary_region = Some(primary.region.clone());
+    r
+}
+
+/// A state with two cells (us-east-1, eu-west-1), nothing loaded yet.
+pub fn empty_state(now: DateTime<Utc>) -> State {
+    let info = SourceInfo {
+        kind: SourceKind::Snapshot("fixture.json".into()),
+        label: "snapshot fixture.json".into(),
+        accounts: vec![Account {
+            id: ACCOUNT.into(),
+            alias: None,
+            profile: None,
+        }],
+        cells: vec![
+            Cell::new(ACCOUNT, "eu-west-1"),
+            Cell::new(ACCOUNT, "us-east-1"),
+        ],
+    };
+    let mut state = State::new(info, true, now);
+    update(&mut state, Msg::Tick(now));
+    state
+}
+
+/// A state with `n` secrets loaded in us-east-1 and an empty eu-west-1.
+pub fn loaded_state(n: usize, now: DateTime<Utc>) -> State {
+    let mut state = empty_state(now);
+    for effect in super::update::start(&mut state) {
+        if let Effect::LoadCell { request, cell } = effect {
+            let result = Ok(if cell.region == "us-east-1" {
+                secrets(n, "us-east-1")
+            } else {
+                Vec::new()
+            });
+            update(
+                &mut state,
+                Msg::CellLoaded {
+                    request,
+                    cell,
+                    at: now,
+                    result,
+                },
+            );
+        }
+    }
+    state
+}

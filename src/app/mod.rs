@@ -1,0 +1,18 @@
+//! The pure UI core: state, actions, messages, effects and `update`. No I/O, no clock reads:
+//! time arrives inside messages, and work for the outside world leaves as `Effect`s.
+
+pub mod action;
+pub mod columns;
+pub mod effect;
+pub mod filter;
+pub mod fixtures;
+pub mod msg;
+pub mod runner;
+pub mod state;
+pub mod update;
+
+pub use action::Action;
+pub use effect::Effect;
+pub use msg::Msg;
+pub use state::{Mode, State, View};
+pub use update::update;

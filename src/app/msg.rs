@@ -1,0 +1,43 @@
+//! Everything that can change the state: keys turned into actions, text typed into a prompt,
+//! terminal events, and finished effects.
+
+use chrono::{DateTime, Utc};
+
+use super::Action;
+use super::effect::RequestId;
+use crate::domain::{Cell, ReplicaStatus};
+use crate::source::{CellError, CellResult};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    Action(Action),
+    /// A key typed while a prompt (filter or command line) is open.
+    Prompt(PromptKey),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// Mouse wheel: positive scrolls down.
+    Scroll(i32),
+    /// The runtime's clock, sent before anything that depends on "now".
+    Tick(DateTime<Utc>),
+    CellLoaded {
+        request: RequestId,
+        cell: Cell,
+        at: DateTime<Utc>,
+        result: CellResult,
+    },
+    ReplicationLoaded {
+        request: RequestId,
+        arn: String,
+        result: Result<Vec<ReplicaStatus>, CellError>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PromptKey {
+    Char(char),
+    Backspace,
+    Submit,
+    Cancel,
+}

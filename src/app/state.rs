@@ -1,0 +1,187 @@
+//! Everything the screen shows, and nothing it does not need.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+
+use super::columns::Column;
+use super::effect::RequestId;
+use super::filter::SearchIndex;
+use crate::domain::{Cell, CellHealth, Inventory, ReplicaStatus, Secret};
+use crate::source::SourceInfo;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Inventory,
+    Detail,
+    Help,
+}
+
+impl View {
+    pub const NAMES: &'static [(&'static str, View)] = &[
+        ("inventory", View::Inventory),
+        ("secrets", View::Inventory),
+        ("detail", View::Detail),
+        ("help", View::Help),
+    ];
+}
+
+/// Which prompt, if any, receives typed text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    Filter,
+    Command,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellState {
+    pub health: CellHealth,
+    pub request: Option<RequestId>,
+    pub loaded_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    pub column: Column,
+    pub descending: bool,
+}
+
+/// A scrolling list: the selected row and the first row on screen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cursor {
+    pub selected: usize,
+    pub offset: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoticeLevel {
+    Info,
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub level: NoticeLevel,
+    pub text: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct State {
+    pub source: SourceInfo,
+    pub read_only: bool,
+    pub now: DateTime<Utc>,
+    pub cells: BTreeMap<Cell, CellState>,
+    /// What each cell listed last time it loaded; kept when a later refresh fails.
+    pub listings: BTreeMap<Cell, Vec<Secret>>,
+    pub inventory: Inventory,
+    pub search: SearchIndex,
+    /// Indices into `inventory.entries`, filtered and sorted: the rows on screen, in order.
+    pub rows: Vec<usize>,
+    pub cursor: Cursor,
+    pub sort: Sort,
+    pub filter: String,
+    pub mode: Mode,
+    pub prompt: String,
+    pub view: View,
+    pub back: Vec<View>,
+    /// The secret the detail view shows, by ARN (rows move when data refreshes).
+    pub detail: Option<String>,
+    pub detail_scroll: u16,
+    pub help_scroll: u16,
+    pub notice: Option<Notice>,
+    pub problems: Vec<String>,
+    pub last_refresh: Option<DateTime<Utc>>,
+    /// ARNs with a DescribeSecret in flight.
+    pub describing: HashSet<String>,
+    /// Replication status by primary ARN, from DescribeSecret; survives re-joins and refreshes.
+    pub replication: HashMap<String, Vec<ReplicaStatus>>,
+    pub next_request: RequestId,
+    /// Terminal size; the table height follows from it.
+    pub width: u16,
+    pub height: u16,
+    pub quitting: bool,
+}
+
+impl State {
+    pub fn new(source: SourceInfo, read_only: bool, now: DateTime<Utc>) -> Self {
+        let cells = source
+            .cells
+            .iter()
+            .map(|c| {
+                (
+                    c.clone(),
+                    CellState {
+                        health: CellHealth::Loading,
+                        request: None,
+                        loaded_at: None,
+                    },
+                )
+            })
+            .collect();
+        Self {
+            source,
+            read_only,
+            now,
+            cells,
+            listings: BTreeMap::new(),
+            inventory: Inventory::default(),
+            search: SearchIndex::default(),
+            rows: Vec::new(),
+            cursor: Cursor::default(),
+            sort: Sort {
+                column: Column::Name,
+                descending: false,
+            },
+            filter: String::new(),
+            mode: Mode::Normal,
+            prompt: String::new(),
+            view: View::Inventory,
+            back: Vec::new(),
+            detail: None,
+            detail_scroll: 0,
+            help_scroll: 0,
+            notice: None,
+            problems: Vec::new(),
+            last_refresh: None,
+            describing: HashSet::new(),
+            replication: HashMap::new(),
+            next_request: 1,
+            width: 80,
+            height: 24,
+            quitting: false,
+        }
+    }
+
+    /// Several accounts mean the account column earns its place.
+    pub fn multi_account(&self) -> bool {
+        self.source.accounts.len() > 1
+    }
+
+    /// Rows the inventory table shows at once: screen minus title, header, status and prompt lines.
+    pub fn table_height(&self) -> usize {
+        usize::from(self.height.saturating_sub(4)).max(1)
+    }
+
+    pub fn selected_entry(&self) -> Option<&crate::domain::Entry> {
+        self.rows
+            .get(self.cursor.selected)
+            .and_then(|&i| self.inventory.entries.get(i))
+    }
+
+    pub fn detail_entry(&self) -> Option<&crate::domain::Entry> {
+        let arn = self.detail.as_deref()?;
+        self.inventory.entries.iter().find(|e| e.secret.arn == arn)
+    }
+
+    pub fn loading(&self) -> bool {
+        self.cells.values().any(|c| c.health == CellHealth::Loading)
+    }
+
+    pub fn alloc_request(&mut self) -> RequestId {
+        let id = self.next_request;
+        self.next_request += 1;
+        id
+    }
+}

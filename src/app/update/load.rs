@@ -1,0 +1,150 @@
+//! Loading cells and replication status; rebuilding the joined, filtered, sorted rows.
+
+use chrono::{DateTime, Utc};
+
+use super::inventory::keep_selection_visible;
+use crate::app::Effect;
+use crate::app::columns::{Column, compare};
+use crate::app::effect::RequestId;
+use crate::app::filter::SearchIndex;
+use crate::app::state::{Notice, NoticeLevel, State};
+use crate::domain::{Cell, CellHealth, Inventory, ReplicaStatus};
+use crate::source::{CellError, CellResult};
+
+/// The first load: every cell at once.
+pub fn start(state: &mut State) -> Vec<Effect> {
+    refresh(state)
+}
+
+/// Reloads every cell in the background; what is on screen stays until new data arrives.
+pub fn refresh(state: &mut State) -> Vec<Effect> {
+    let cells: Vec<Cell> = state.cells.keys().cloned().collect();
+    let mut effects = Vec::with_capacity(cells.len());
+    for cell in cells {
+        let request = state.alloc_request();
+        if let Some(c) = state.cells.get_mut(&cell) {
+            c.health = CellHealth::Loading;
+            c.request = Some(request);
+        }
+        effects.push(Effect::LoadCell { request, cell });
+    }
+    effects
+}
+
+pub fn cell_loaded(
+    state: &mut State,
+    request: RequestId,
+    cell: Cell,
+    at: DateTime<Utc>,
+    result: CellResult,
+) -> Vec<Effect> {
+    let Some(cs) = state.cells.get_mut(&cell) else {
+        return Vec::new();
+    };
+    if cs.request != Some(request) {
+        return Vec::new(); // a newer refresh replaced this one
+    }
+    cs.request = None;
+    match result {
+        Ok(secrets) => {
+            cs.health = CellHealth::Ok;
+            cs.loaded_at = Some(at);
+            state.listings.insert(cell, secrets);
+        }
+        Err(CellError { health }) => cs.health = health,
+    }
+    if !state.loading() {
+        state.last_refresh = Some(at);
+    }
+    rejoin(state);
+    describe_where_needed(state)
+}
+
+pub fn replication_loaded(
+    state: &mut State,
+    arn: String,
+    result: Result<Vec<ReplicaStatus>, CellError>,
+) -> Vec<Effect> {
+    state.describing.remove(&arn);
+    match result {
+        Ok(status) => {
+            state.replication.insert(arn, status);
+            rejoin(state);
+        }
+        Err(e) => {
+            state.notice = Some(Notice {
+                level: NoticeLevel::Warning,
+                text: format!("replication status unavailable: {e}"),
+            });
+        }
+    }
+    Vec::new()
+}
+
+/// Joins every cell's listing again, keeping replication status learned from DescribeSecret.
+fn rejoin(state: &mut State) {
+    let secrets = state.listings.values().flatten().cloned().map(|mut s| {
+        if s.replication.is_none()
+            && let Some(r) = state.replication.get(&s.arn)
+        {
+            s.replication = Some(r.clone());
+        }
+        s
+    });
+    state.inventory = Inventory::join(secrets);
+    state.search = SearchIndex::build(&state.inventory.entries);
+    rebuild_rows(state);
+}
+
+/// Primaries whose replicas were seen but whose status is unknown: one DescribeSecret each.
+fn describe_where_needed(state: &mut State) -> Vec<Effect> {
+    let wanted: Vec<_> = state
+        .inventory
+        .entries
+        .iter()
+        .filter(|e| e.needs_describe() && !state.describing.contains(&e.secret.arn))
+        .map(|e| e.secret.clone())
+        .collect();
+    wanted
+        .into_iter()
+        .map(|secret| {
+            state.describing.insert(secret.arn.clone());
+            Effect::DescribeReplication {
+                request: state.alloc_request(),
+                secret: Box::new(secret),
+            }
+        })
+        .collect()
+}
+
+/// Filters and sorts into `rows`, keeping the selected secret selected if it is still there.
+pub fn rebuild_rows(state: &mut State) {
+    let selected_arn = state.selected_entry().map(|e| e.secret.arn.clone());
+    let mut matches = state.search.matches(&state.filter);
+    let entries = &state.inventory.entries;
+    let (column, descending, now) = (state.sort.column, state.sort.descending, state.now);
+    let rank_by_score = !state.filter.trim().is_empty() && column == Column::Name;
+    matches.sort_by(|(a, sa), (b, sb)| {
+        let by_column = compare(column, &entries[*a], &entries[*b], now);
+        let by_column = if descending {
+            by_column.reverse()
+        } else {
+            by_column
+        };
+        if rank_by_score {
+            sb.cmp(sa).then(by_column)
+        } else {
+            by_column
+        }
+    });
+    state.rows = matches.into_iter().map(|(i, _)| i).collect();
+    if let Some(arn) = selected_arn
+        && let Some(pos) = state
+            .rows
+            .iter()
+            .position(|&i| state.inventory.entries[i].secret.arn == arn)
+    {
+        state.cursor.selected = pos;
+    }
+    keep_selection_visible(state);
+}

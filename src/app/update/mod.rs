@@ -1,0 +1,106 @@
+//! `update(state, msg) -> effects`: the only place state changes. One file per view.
+
+mod detail;
+mod help;
+mod inventory;
+mod load;
+mod prompt;
+
+use super::state::{Mode, State, View};
+use super::{Action, Effect, Msg};
+
+pub use load::{rebuild_rows, start};
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Tick(now) => {
+            state.now = now;
+            Vec::new()
+        }
+        Msg::Resize { width, height } => {
+            state.width = width;
+            state.height = height;
+            inventory::keep_selection_visible(state);
+            Vec::new()
+        }
+        Msg::Scroll(delta) => scroll(state, delta),
+        Msg::Prompt(key) => prompt::key(state, key),
+        Msg::Action(action) => act(state, action),
+        Msg::CellLoaded {
+            request,
+            cell,
+            at,
+            result,
+        } => load::cell_loaded(state, request, cell, at, result),
+        Msg::ReplicationLoaded {
+            request: _,
+            arn,
+            result,
+        } => load::replication_loaded(state, arn, result),
+    }
+}
+
+fn act(state: &mut State, action: Action) -> Vec<Effect> {
+    state.notice = None;
+    match action {
+        Action::Quit => {
+            state.quitting = true;
+            vec![Effect::Quit]
+        }
+        Action::Help if state.view != View::Help => {
+            open(state, View::Help);
+            Vec::new()
+        }
+        Action::Command => {
+            state.mode = Mode::Command;
+            state.prompt.clear();
+            Vec::new()
+        }
+        Action::Refresh => load::refresh(state),
+        Action::Back => {
+            back(state);
+            Vec::new()
+        }
+        _ => match state.view {
+            View::Inventory => inventory::act(state, action),
+            View::Detail => detail::act(state, action),
+            View::Help => help::act(state, action),
+        },
+    }
+}
+
+fn scroll(state: &mut State, delta: i32) -> Vec<Effect> {
+    let action = if delta > 0 { Action::Down } else { Action::Up };
+    let mut effects = Vec::new();
+    for _ in 0..delta.unsigned_abs().min(10) {
+        effects.extend(match state.view {
+            View::Inventory => inventory::act(state, action),
+            View::Detail => detail::act(state, action),
+            View::Help => help::act(state, action),
+        });
+    }
+    effects
+}
+
+/// Switches view, remembering where to go back to.
+pub(crate) fn open(state: &mut State, view: View) {
+    if state.view != view {
+        state.back.push(state.view);
+        state.view = view;
+    }
+    if view == View::Help {
+        state.help_scroll = 0;
+    }
+}
+
+fn back(state: &mut State) {
+    if let Some(previous) = state.back.pop() {
+        state.view = previous;
+    } else if state.view == View::Inventory && !state.filter.is_empty() {
+        state.filter.clear();
+        rebuild_rows(state);
+    }
+}
+
+#[cfg(test)]
+mod tests;

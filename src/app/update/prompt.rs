@@ -1,0 +1,118 @@
+//! The two prompts: `/` filters as you type; `:` runs a command on Enter.
+
+use super::load::rebuild_rows;
+use crate::app::Effect;
+use crate::app::columns::Column;
+use crate::app::msg::PromptKey;
+use crate::app::state::{Mode, Notice, NoticeLevel, State, View};
+
+pub fn key(state: &mut State, key: PromptKey) -> Vec<Effect> {
+    match (state.mode, key) {
+        (Mode::Normal, _) => Vec::new(),
+        (_, PromptKey::Char(c)) => {
+            state.prompt.push(c);
+            live_filter(state);
+            Vec::new()
+        }
+        (_, PromptKey::Backspace) => {
+            state.prompt.pop();
+            live_filter(state);
+            Vec::new()
+        }
+        (Mode::Filter, PromptKey::Submit) => {
+            state.mode = Mode::Normal;
+            Vec::new()
+        }
+        (Mode::Filter, PromptKey::Cancel) => {
+            state.mode = Mode::Normal;
+            state.prompt.clear();
+            state.filter.clear();
+            rebuild_rows(state);
+            Vec::new()
+        }
+        (Mode::Command, PromptKey::Submit) => {
+            state.mode = Mode::Normal;
+            let line = std::mem::take(&mut state.prompt);
+            run(state, line.trim())
+        }
+        (Mode::Command, PromptKey::Cancel) => {
+            state.mode = Mode::Normal;
+            state.prompt.clear();
+            Vec::new()
+        }
+    }
+}
+
+fn live_filter(state: &mut State) {
+    if state.mode == Mode::Filter {
+        state.filter = state.prompt.clone();
+        state.cursor.selected = 0;
+        rebuild_rows(state);
+        if state.view != View::Inventory {
+            super::open(state, View::Inventory);
+        }
+    }
+}
+
+/// Commands typed after `:`. Views are opened by name; the rest are verbs.
+fn run(state: &mut State, line: &str) -> Vec<Effect> {
+    let mut words = line.split_whitespace();
+    let Some(verb) = words.next() else {
+        return Vec::new();
+    };
+    let rest: Vec<&str> = words.collect();
+    match verb {
+        "q" | "quit" => {
+            state.quitting = true;
+            return vec![Effect::Quit];
+        }
+        "r" | "refresh" => return super::load::refresh(state),
+        "sort" => sort(state, &rest),
+        "filter" => {
+            state.filter = rest.join(" ");
+            rebuild_rows(state);
+            super::open(state, View::Inventory);
+        }
+        "detail" | "open" => {
+            if state.view == View::Inventory {
+                return super::inventory::open_detail(state);
+            }
+        }
+        name => match View::NAMES.iter().find(|(n, _)| *n == name) {
+            Some((_, View::Detail)) if state.detail.is_none() => {
+                return super::inventory::open_detail(state);
+            }
+            Some((_, view)) => super::open(state, *view),
+            None => error(
+                state,
+                format!(
+                    "unknown command :{name}. Views: :inventory, :help; verbs: :sort COLUMN [desc], :filter TEXT, :refresh, :quit"
+                ),
+            ),
+        },
+    }
+    Vec::new()
+}
+
+fn sort(state: &mut State, args: &[&str]) {
+    let Some(name) = args.first() else {
+        error(state, "usage: :sort COLUMN [desc]".into());
+        return;
+    };
+    match Column::from_name(name) {
+        Some(column) => {
+            state.sort.column = column;
+            state.sort.descending = args.get(1).is_some_and(|a| a.starts_with("desc"));
+            rebuild_rows(state);
+            super::open(state, View::Inventory);
+        }
+        None => error(state, format!("no column named {name}")),
+    }
+}
+
+fn error(state: &mut State, text: String) {
+    state.notice = Some(Notice {
+        level: NoticeLevel::Error,
+        text,
+    });
+}

@@ -1,0 +1,199 @@
+//! Update tests: pure, no terminal, no async.
+
+use chrono::{TimeZone, Utc};
+
+use crate::app::fixtures;
+use crate::app::msg::PromptKey;
+use crate::app::state::View;
+use crate::app::{Action, Effect, Mode, Msg, update};
+use crate::domain::{Cell, CellHealth};
+use crate::source::CellError;
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap()
+}
+
+#[test]
+fn start_loads_every_cell_and_a_stale_result_is_dropped() {
+    let mut state = fixtures::empty_state(now());
+    let effects = super::start(&mut state);
+    assert_eq!(effects.len(), 2);
+    let Effect::LoadCell { request, cell } = effects[0].clone() else {
+        panic!("{effects:?}")
+    };
+    // A refresh replaces the request; the old answer must not land.
+    super::load::refresh(&mut state);
+    update(
+        &mut state,
+        Msg::CellLoaded {
+            request,
+            cell: cell.clone(),
+            at: now(),
+            result: Ok(fixtures::secrets(3, &cell.region)),
+        },
+    );
+    assert!(state.inventory.is_empty());
+    assert_eq!(state.cells[&cell].health, CellHealth::Loading);
+}
+
+#[test]
+fn a_failed_region_keeps_the_others_and_shows_why() {
+    let mut state = fixtures::empty_state(now());
+    let effects = super::start(&mut state);
+    for e in effects {
+        let Effect::LoadCell { request, cell } = e else {
+            continue;
+        };
+        let result = if cell.region == "us-east-1" {
+            Ok(fixtures::secrets(5, "us-east-1"))
+        } else {
+            Err(CellError::down("connection refused"))
+        };
+        update(
+            &mut state,
+            Msg::CellLoaded {
+                request,
+                cell,
+                at: now(),
+                result,
+            },
+        );
+    }
+    assert_eq!(state.inventory.len(), 5);
+    assert_eq!(state.rows.len(), 5);
+    let down = Cell::new(fixtures::ACCOUNT, "eu-west-1");
+    assert_eq!(
+        state.cells[&down].health,
+        CellHealth::Down("connection refused".into())
+    );
+    assert_eq!(state.last_refresh, Some(now()));
+}
+
+#[test]
+fn replicas_seen_in_another_region_trigger_one_describe() {
+    let mut state = fixtures::empty_state(now());
+    let effects = super::start(&mut state);
+    let mut describes = Vec::new();
+    for e in effects {
+        let Effect::LoadCell { request, cell } = e else {
+            continue;
+        };
+        let secrets = if cell.region == "us-east-1" {
+            fixtures::secrets(2, "us-east-1")
+        } else {
+            vec![fixtures::replica_of(
+                &fixtures::secrets(1, "us-east-1")[0],
+                "eu-west-1",
+            )]
+        };
+        describes.extend(update(
+            &mut state,
+            Msg::CellLoaded {
+                request,
+                cell,
+                at: now(),
+                result: Ok(secrets),
+            },
+        ));
+    }
+    assert_eq!(describes.len(), 1, "{describes:?}");
+    assert_eq!(state.inventory.len(), 2);
+    let Effect::DescribeReplication { secret, .. } = &describes[0] else {
+        panic!()
+    };
+    assert_eq!(secret.region, "us-east-1");
+}
+
+#[test]
+fn filter_narrows_as_you_type_and_esc_restores() {
+    let mut state = fixtures::loaded_state(40, now());
+    update(&mut state, Msg::Action(Action::Filter));
+    assert_eq!(state.mode, Mode::Filter);
+    for c in "svc-07".chars() {
+        update(&mut state, Msg::Prompt(PromptKey::Char(c)));
+    }
+    assert!(
+        !state.rows.is_empty() && state.rows.len() < 40,
+        "{}",
+        state.rows.len()
+    );
+    let first = &state.inventory.entries[state.rows[0]].secret.name;
+    assert!(first.contains("svc-07"), "{first}");
+    update(&mut state, Msg::Prompt(PromptKey::Cancel));
+    assert_eq!(state.rows.len(), 40);
+    assert_eq!(state.mode, Mode::Normal);
+}
+
+#[test]
+fn moving_past_the_screen_scrolls_and_stays_in_bounds() {
+    let mut state = fixtures::loaded_state(100, now());
+    update(
+        &mut state,
+        Msg::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    for _ in 0..30 {
+        update(&mut state, Msg::Action(Action::Down));
+    }
+    assert_eq!(state.cursor.selected, 30);
+    assert_eq!(state.cursor.offset, 30 + 1 - state.table_height());
+    update(&mut state, Msg::Action(Action::Bottom));
+    assert_eq!(state.cursor.selected, 99);
+    update(&mut state, Msg::Action(Action::PageDown));
+    assert_eq!(state.cursor.selected, 99);
+    update(&mut state, Msg::Action(Action::Top));
+    assert_eq!((state.cursor.selected, state.cursor.offset), (0, 0));
+}
+
+#[test]
+fn sorting_by_status_puts_the_worst_first_and_keeps_the_selection() {
+    let mut state = fixtures::loaded_state(30, now());
+    update(&mut state, Msg::Action(Action::Down));
+    let chosen = state.selected_entry().unwrap().secret.arn.clone();
+    update(&mut state, Msg::Action(Action::Command));
+    for c in "sort status".chars() {
+        update(&mut state, Msg::Prompt(PromptKey::Char(c)));
+    }
+    update(&mut state, Msg::Prompt(PromptKey::Submit));
+    let first = &state.inventory.entries[state.rows[0]].secret;
+    let status = crate::domain::RotationStatus::of(first, now());
+    assert!(status.severity() >= 5, "{status:?}");
+    assert_eq!(state.selected_entry().unwrap().secret.arn, chosen);
+}
+
+#[test]
+fn enter_opens_detail_and_esc_goes_back() {
+    let mut state = fixtures::loaded_state(5, now());
+    let effects = update(&mut state, Msg::Action(Action::Open));
+    assert!(effects.is_empty(), "snapshot sources need no describe");
+    assert_eq!(state.view, View::Detail);
+    assert!(state.detail_entry().is_some());
+    update(&mut state, Msg::Action(Action::Back));
+    assert_eq!(state.view, View::Inventory);
+}
+
+#[test]
+fn unknown_command_says_what_exists() {
+    let mut state = fixtures::loaded_state(5, now());
+    update(&mut state, Msg::Action(Action::Command));
+    for c in "frobnicate".chars() {
+        update(&mut state, Msg::Prompt(PromptKey::Char(c)));
+    }
+    update(&mut state, Msg::Prompt(PromptKey::Submit));
+    let notice = state.notice.clone().unwrap().text;
+    assert!(
+        notice.contains(":frobnicate") && notice.contains(":inventory"),
+        "{notice}"
+    );
+}
+
+#[test]
+fn quit_returns_the_quit_effect() {
+    let mut state = fixtures::loaded_state(1, now());
+    assert_eq!(
+        update(&mut state, Msg::Action(Action::Quit)),
+        vec![Effect::Quit]
+    );
+}

@@ -1,0 +1,76 @@
+//! Command-line interface.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "strongroom",
+    version,
+    about = "Operations console for AWS Secrets Manager: inventory, rotation, replication, access.",
+    after_help = "Read-only unless --allow-write. Secret values are never read for the inventory.\n\
+                  Logs: set STRONGROOM_LOG=debug to write a log file in the state directory."
+)]
+pub struct Cli {
+    /// Open the bundled demo fleet (no AWS account needed).
+    #[arg(long, global = true, conflicts_with_all = ["snapshot", "profile", "endpoint_url"])]
+    pub demo: bool,
+
+    /// Open a snapshot file offline instead of calling AWS.
+    #[arg(long, global = true, value_name = "FILE", conflicts_with_all = ["profile", "endpoint_url"])]
+    pub snapshot: Option<PathBuf>,
+
+    /// AWS profile to read (repeatable: several accounts at once). Default: the default chain.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Vec<String>,
+
+    /// Region to read (repeatable). Default: each profile's region.
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Vec<String>,
+
+    /// Send AWS calls to this endpoint (e.g. the local emulator). AWS_ENDPOINT_URL works too.
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// Where local state (logs, caches, journals) lives. Default: the XDG state directory.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+
+    /// Allow AWS writes (each still needs a preview and a typed confirmation).
+    #[arg(long, global = true)]
+    pub allow_write: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the inventory and exit (0 on success, 2 if any account/region failed).
+    Inventory {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Snapshot files: capture the current source for offline review.
+    Snapshot {
+        #[command(subcommand)]
+        command: SnapshotCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotCommand {
+    /// Write the inventory (and events, where the source has them) to a versioned JSON file.
+    Export {
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}

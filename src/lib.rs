@@ -1,0 +1,11 @@
+//! Strongroom: an operations console for AWS Secrets Manager.
+//!
+//! `domain`, `app` and `report` are the pure core; `source` and `tui` are the adapters at the edge.
+
+pub mod app;
+pub mod cli;
+pub mod domain;
+pub mod logging;
+pub mod report;
+pub mod source;
+pub mod tui;

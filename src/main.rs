@@ -1,0 +1,190 @@
+//! Entry point: parse the command line, set up logging, choose the source, then run the TUI or
+//! a headless command.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use chrono::Utc;
+use clap::Parser;
+
+use strongroom::app::State;
+use strongroom::app::runner::run_to_completion;
+use strongroom::cli::{Cli, Command, Format, SnapshotCommand};
+use strongroom::source::aws::{AwsOptions, connect};
+use strongroom::source::snapshot::{self, CellRecord, SCHEMA_VERSION, Snapshot};
+use strongroom::source::snapshot_source::SnapshotSource;
+use strongroom::source::{InventorySource, SourceKind, demo};
+use strongroom::tui::keymap::Keymap;
+use strongroom::tui::runtime::{self, Options};
+use strongroom::tui::theme::Theme;
+use strongroom::{logging, report};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Err(e) = color_eyre::install() {
+        eprintln!("strongroom: {e}");
+    }
+    let dirs = directories::ProjectDirs::from("", "", "strongroom");
+    let state_dir = cli.state_dir.clone().unwrap_or_else(|| {
+        dirs.as_ref()
+            .and_then(|d| d.state_dir().map(PathBuf::from))
+            .unwrap_or_else(|| std::env::temp_dir().join("strongroom"))
+    });
+    let config_dir = dirs.as_ref().map(|d| d.config_dir().to_path_buf());
+    let _log = logging::init(&state_dir);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("strongroom: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    runtime.block_on(async move {
+        match run(cli, state_dir, config_dir).await {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("strongroom: {e:#}");
+                ExitCode::from(2)
+            }
+        }
+    })
+}
+
+async fn run(
+    cli: Cli,
+    state_dir: PathBuf,
+    config_dir: Option<PathBuf>,
+) -> color_eyre::Result<ExitCode> {
+    let (source, problems) = open_source(&cli).await?;
+    let mut state = State::new(source.info(), !cli.allow_write, Utc::now());
+    match cli.command {
+        None => {
+            let keymap = Keymap::load(config_dir.map(|d| d.join("keymap.toml")).as_deref())?;
+            state.problems = problems;
+            if let Some(first) = state.problems.first() {
+                state.notice = Some(strongroom::app::state::Notice {
+                    level: strongroom::app::state::NoticeLevel::Warning,
+                    text: format!("{first} ({} problem(s) in all)", state.problems.len()),
+                });
+            }
+            let options = Options {
+                keymap,
+                theme: Theme::from_env(),
+                _state_dir: state_dir,
+            };
+            runtime::run(state, source, options).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Inventory { format }) => {
+            for p in &problems {
+                eprintln!("strongroom: {p}");
+            }
+            run_to_completion(&mut state, source).await;
+            let out = match format {
+                Format::Table => report::inventory::table(&state),
+                Format::Json => report::inventory::json(&state)?,
+                Format::Csv => report::inventory::csv(&state)?,
+            };
+            print!("{out}");
+            Ok(finish(&state, problems.is_empty()))
+        }
+        Some(Command::Snapshot {
+            command: SnapshotCommand::Export { output },
+        }) => {
+            for p in &problems {
+                eprintln!("strongroom: {p}");
+            }
+            let events = source.events();
+            run_to_completion(&mut state, source).await;
+            let snap = capture(&state, events);
+            snapshot::write(&output, &snap)
+                .map_err(|e| color_eyre::eyre::eyre!("cannot write {}: {e}", output.display()))?;
+            eprintln!(
+                "strongroom: wrote {} secrets from {} account/region cells to {}",
+                snap.secrets.len(),
+                snap.cells.len(),
+                output.display()
+            );
+            Ok(finish(&state, problems.is_empty()))
+        }
+    }
+}
+
+/// Exit 0 when every cell loaded, 2 otherwise (each failure on stderr; results still printed).
+fn finish(state: &State, clean: bool) -> ExitCode {
+    let failures = report::inventory::failures(state);
+    for f in &failures {
+        eprintln!("{f}");
+    }
+    if failures.is_empty() && clean {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    }
+}
+
+async fn open_source(cli: &Cli) -> color_eyre::Result<(Arc<dyn InventorySource>, Vec<String>)> {
+    if cli.demo {
+        let snap = demo::load(Utc::now())?;
+        return Ok((
+            Arc::new(SnapshotSource::new(snap, SourceKind::Demo)),
+            Vec::new(),
+        ));
+    }
+    if let Some(path) = &cli.snapshot {
+        let loaded = snapshot::read(path)?;
+        let kind = SourceKind::Snapshot(path.display().to_string());
+        return Ok((
+            Arc::new(SnapshotSource::new(loaded.snapshot, kind)),
+            loaded.problems,
+        ));
+    }
+    let opts = AwsOptions {
+        profiles: cli.profile.clone(),
+        regions: cli.region.clone(),
+        endpoint_url: cli.endpoint_url.clone(),
+        max_attempts: 0,
+    };
+    Ok((Arc::new(connect(&opts).await?), Vec::new()))
+}
+
+/// The state as a snapshot: every cell's listing with the replication status learned.
+fn capture(state: &State, events: Vec<serde_json::Value>) -> Snapshot {
+    let secrets = state
+        .listings
+        .values()
+        .flatten()
+        .cloned()
+        .map(|mut s| {
+            if s.replication.is_none() {
+                s.replication = state.replication.get(&s.arn).cloned();
+            }
+            s
+        })
+        .collect();
+    let mut regions: Vec<String> = state.cells.keys().map(|c| c.region.clone()).collect();
+    regions.dedup();
+    regions.sort();
+    regions.dedup();
+    Snapshot {
+        schema_version: SCHEMA_VERSION,
+        captured_at: state.now,
+        source: state.source.label.clone(),
+        accounts: state.source.accounts.clone(),
+        regions,
+        cells: state
+            .cells
+            .iter()
+            .map(|(cell, cs)| CellRecord {
+                cell: cell.clone(),
+                health: cs.health.clone(),
+            })
+            .collect(),
+        secrets,
+        events,
+    }
+}

@@ -1,0 +1,203 @@
+//! `strongroom inventory`: the inventory as an aligned table, JSON, or CSV.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::app::State;
+use crate::app::columns::{self, Column, SPECS};
+use crate::domain::rotation::next_due;
+use crate::domain::untrusted::neutralise;
+use crate::domain::{CellHealth, Entry, RotationStatus, Tag, Version, environment_of};
+
+#[derive(Serialize)]
+pub struct Report<'a> {
+    pub generated_at: DateTime<Utc>,
+    pub source: &'a str,
+    pub cells: Vec<CellOut>,
+    pub secrets: Vec<SecretOut<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct CellOut {
+    pub account: String,
+    pub region: String,
+    pub health: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct SecretOut<'a> {
+    pub name: &'a str,
+    pub arn: &'a str,
+    pub account: &'a str,
+    pub region: &'a str,
+    pub replica_of: Option<&'a str>,
+    pub environment: Option<String>,
+    pub owner: Option<&'a str>,
+    pub classification: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub kms_key_id: Option<&'a str>,
+    pub rotation_enabled: bool,
+    pub rotation_every_days: Option<i64>,
+    pub rotation_schedule: Option<&'a str>,
+    pub last_rotated: Option<DateTime<Utc>>,
+    pub next_due: Option<DateTime<Utc>>,
+    pub rotation_status: String,
+    pub last_accessed: Option<DateTime<Utc>>,
+    pub created: Option<DateTime<Utc>>,
+    pub deleted: Option<DateTime<Utc>>,
+    pub tags: &'a [Tag],
+    pub versions: &'a [Version],
+    pub replicas: Vec<ReplicaOut<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct ReplicaOut<'a> {
+    pub region: &'a str,
+    pub status: &'static str,
+    pub message: Option<&'a str>,
+    pub last_accessed: Option<DateTime<Utc>>,
+}
+
+pub fn build(state: &State) -> Report<'_> {
+    Report {
+        generated_at: state.now,
+        source: &state.source.label,
+        cells: cells(state),
+        secrets: state
+            .rows
+            .iter()
+            .map(|&i| secret(&state.inventory.entries[i], state.now))
+            .collect(),
+    }
+}
+
+fn cells(state: &State) -> Vec<CellOut> {
+    state
+        .cells
+        .iter()
+        .map(|(cell, cs)| CellOut {
+            account: cell.account.clone(),
+            region: cell.region.clone(),
+            health: cs.health.label().to_string(),
+            error: cs.health.detail().map(str::to_string),
+        })
+        .collect()
+}
+
+fn secret(entry: &Entry, now: DateTime<Utc>) -> SecretOut<'_> {
+    let s = &entry.secret;
+    SecretOut {
+        name: &s.name,
+        arn: &s.arn,
+        account: &s.account,
+        region: &s.region,
+        replica_of: s.primary_region.as_deref().filter(|_| s.is_replica()),
+        environment: environment_of(s),
+        owner: s.tag("Owner"),
+        classification: s.tag("Classification"),
+        description: s.description.as_deref(),
+        kms_key_id: s.kms_key_id.as_deref(),
+        rotation_enabled: s.rotation.enabled,
+        rotation_every_days: s.rotation.every_days,
+        rotation_schedule: s.rotation.schedule_expression.as_deref(),
+        last_rotated: s.last_rotated,
+        next_due: s
+            .last_rotated
+            .and_then(|l| next_due(s, l))
+            .or(s.next_rotation),
+        rotation_status: RotationStatus::of(s, now).label(),
+        last_accessed: entry.last_accessed(),
+        created: s.created,
+        deleted: s.deleted,
+        tags: &s.tags,
+        versions: &s.versions,
+        replicas: entry
+            .replica_views()
+            .into_iter()
+            .map(|v| ReplicaOut {
+                region: v.region,
+                status: v.status.label(),
+                message: v.message,
+                last_accessed: v.listing.and_then(|l| l.last_accessed),
+            })
+            .collect(),
+    }
+}
+
+pub fn json(state: &State) -> serde_json::Result<String> {
+    serde_json::to_string_pretty(&build(state))
+}
+
+/// Every column, one row per secret; text is neutralised so a terminal can show it safely.
+pub fn csv(state: &State) -> Result<String, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<&str> = SPECS.iter().map(|s| s.title).collect();
+    header.push("ARN");
+    w.write_record(&header)?;
+    for &i in &state.rows {
+        let entry = &state.inventory.entries[i];
+        let mut row: Vec<String> = SPECS
+            .iter()
+            .map(|s| columns::text(s.column, entry, state.now))
+            .collect();
+        row.push(neutralise(&entry.secret.arn).into_owned());
+        w.write_record(&row)?;
+    }
+    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// An aligned plain-text table of the columns an operator reads first.
+pub fn table(state: &State) -> String {
+    let cols: Vec<Column> = columns::fit(200, state.multi_account());
+    let rows: Vec<Vec<String>> = state
+        .rows
+        .iter()
+        .map(|&i| {
+            cols.iter()
+                .map(|c| columns::text(*c, &state.inventory.entries[i], state.now))
+                .collect()
+        })
+        .collect();
+    let mut widths: Vec<usize> = cols.iter().map(|c| c.title().len()).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let line = |cells: Vec<&str>, out: &mut String| {
+        let text: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        out.push_str(text.join("  ").trim_end());
+        out.push('\n');
+    };
+    line(cols.iter().map(|c| c.title()).collect(), &mut out);
+    for row in &rows {
+        line(row.iter().map(String::as_str).collect(), &mut out);
+    }
+    out
+}
+
+/// Failed cells, one line each, for stderr.
+pub fn failures(state: &State) -> Vec<String> {
+    state
+        .cells
+        .iter()
+        .filter(|(_, cs)| !matches!(cs.health, CellHealth::Ok | CellHealth::Loading))
+        .map(|(cell, cs)| {
+            format!(
+                "strongroom: account {} region {}: {} ({})",
+                cell.account,
+                cell.region,
+                cs.health.label(),
+                neutralise(cs.health.detail().unwrap_or(""))
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,3 @@
+//! Headless outputs: the same rows the TUI shows, as a table, JSON or CSV.
+
+pub mod inventory;

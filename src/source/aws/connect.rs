@@ -1,0 +1,161 @@
+//! Resolving profiles to accounts and building SDK clients with Strongroom's timeouts and retries.
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_runtime::client::retries::RetryPartition;
+
+use super::{AwsSource, Profile, errors};
+use crate::domain::{Account, Cell};
+use crate::source::CellError;
+
+#[derive(Debug, Clone, Default)]
+pub struct AwsOptions {
+    /// Named profiles; empty means the default credential chain.
+    pub profiles: Vec<String>,
+    /// Regions to read; empty means each profile's own region.
+    pub regions: Vec<String>,
+    /// A different endpoint (the local emulator); `AWS_ENDPOINT_URL` is honoured too.
+    pub endpoint_url: Option<String>,
+    /// Attempts per call, throttling included (backoff grows between them).
+    pub max_attempts: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(
+        "no region: profile {0} sets none and no --region was given. Pass --region (repeatable) or set AWS_REGION."
+    )]
+    NoRegion(String),
+}
+
+fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(3))
+        .read_timeout(Duration::from_secs(10))
+        .operation_attempt_timeout(Duration::from_secs(12))
+        .operation_timeout(Duration::from_secs(45))
+        .build()
+}
+
+/// Resolves every profile (in parallel) to its account with STS GetCallerIdentity. A profile that
+/// cannot be resolved becomes an account whose cells all show why, so the others still load.
+pub async fn connect(opts: &AwsOptions) -> Result<AwsSource, ConnectError> {
+    let names: Vec<Option<String>> = if opts.profiles.is_empty() {
+        vec![None]
+    } else {
+        opts.profiles.iter().cloned().map(Some).collect()
+    };
+    let configs =
+        futures::future::join_all(names.iter().map(|n| load_config(opts, n.as_deref()))).await;
+    let mut regions = opts.regions.clone();
+    if regions.is_empty() {
+        for (name, config) in names.iter().zip(&configs) {
+            let region = config.region().map(|r| r.to_string()).ok_or_else(|| {
+                ConnectError::NoRegion(name.clone().unwrap_or_else(|| "default".into()))
+            })?;
+            if !regions.contains(&region) {
+                regions.push(region);
+            }
+        }
+    }
+    let profiles = futures::future::join_all(
+        names
+            .iter()
+            .zip(configs)
+            .map(|(name, config)| resolve(name.clone(), config)),
+    )
+    .await;
+    let label = match opts.profiles.as_slice() {
+        [] => "AWS (default credentials)".to_string(),
+        ps => format!("AWS profiles {}", ps.join(", ")),
+    };
+    Ok(AwsSource::new(label, profiles, regions))
+}
+
+async fn load_config(opts: &AwsOptions, profile: Option<&str>) -> SdkConfig {
+    let attempts = if opts.max_attempts == 0 {
+        5
+    } else {
+        opts.max_attempts
+    };
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(timeouts())
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(attempts)
+                .with_initial_backoff(Duration::from_millis(200))
+                .with_max_backoff(Duration::from_secs(10)),
+        );
+    if let Some(p) = profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(url) = &opts.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    let config = loader.load().await;
+    if config.region().is_none()
+        && let Some(first) = opts.regions.first()
+    {
+        return config
+            .into_builder()
+            .region(Region::new(first.clone()))
+            .build();
+    }
+    config
+}
+
+async fn resolve(name: Option<String>, config: SdkConfig) -> Profile {
+    let sts = aws_sdk_sts::Client::new(&config);
+    let label = name.clone().unwrap_or_else(|| "default".into());
+    match sts.get_caller_identity().send().await {
+        Ok(out) => Profile {
+            account: Account {
+                id: out.account().unwrap_or("unknown").to_string(),
+                alias: None,
+                profile: name,
+            },
+            config,
+            failure: None,
+        },
+        Err(e) => {
+            let mut failure = errors::classify(e);
+            if let Some(detail) = failure.health.detail().map(str::to_string) {
+                failure = CellError {
+                    health: match failure.health {
+                        crate::domain::CellHealth::Down(_) => {
+                            crate::domain::CellHealth::Down(format!("profile {label}: {detail}"))
+                        }
+                        _ => crate::domain::CellHealth::Forbidden(format!(
+                            "profile {label}: cannot resolve the account ({detail})"
+                        )),
+                    },
+                };
+            }
+            Profile {
+                account: Account {
+                    id: format!("profile:{label}"),
+                    alias: None,
+                    profile: name,
+                },
+                config,
+                failure: Some(failure),
+            }
+        }
+    }
+}
+
+/// A Secrets Manager client for one cell, with a retry partition of its own: the SDK's default
+/// partition is shared per region, so one throttled account would slow every other account.
+pub fn secrets_client(config: &SdkConfig, cell: &Cell) -> aws_sdk_secretsmanager::Client {
+    let conf = aws_sdk_secretsmanager::config::Builder::from(config)
+        .region(Region::new(cell.region.clone()))
+        .retry_partition(RetryPartition::new(format!(
+            "strongroom-secretsmanager-{}-{}",
+            cell.account, cell.region
+        )))
+        .build();
+    aws_sdk_secretsmanager::Client::from_conf(conf)
+}

@@ -1,0 +1,128 @@
+//! Live AWS through the SDK: one client per (account, region) cell, each with its own retry
+//! partition, timeouts, and throttling-aware retries. Inventory uses ListSecrets pages and
+//! DescribeSecret only where replication status is needed; it never calls GetSecretValue.
+
+mod connect;
+mod convert;
+mod errors;
+
+use std::collections::HashMap;
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+
+pub use connect::{AwsOptions, connect};
+
+use super::{CellError, CellResult, InventorySource, SourceInfo, SourceKind};
+use crate::domain::{Account, Cell, ReplicaStatus, Secret};
+
+/// How one profile resolved: its account and SDK config, or why it could not be reached.
+#[derive(Clone)]
+pub(crate) struct Profile {
+    pub account: Account,
+    pub config: aws_config::SdkConfig,
+    pub failure: Option<CellError>,
+}
+
+pub struct AwsSource {
+    label: String,
+    profiles: Vec<Profile>,
+    regions: Vec<String>,
+    clients: HashMap<Cell, aws_sdk_secretsmanager::Client>,
+}
+
+impl AwsSource {
+    pub(crate) fn new(label: String, profiles: Vec<Profile>, regions: Vec<String>) -> Self {
+        let mut clients = HashMap::new();
+        for p in &profiles {
+            for region in &regions {
+                let cell = Cell::new(&p.account.id, region);
+                clients.insert(cell.clone(), connect::secrets_client(&p.config, &cell));
+            }
+        }
+        Self {
+            label,
+            profiles,
+            regions,
+            clients,
+        }
+    }
+
+    pub fn client(&self, cell: &Cell) -> Option<&aws_sdk_secretsmanager::Client> {
+        self.clients.get(cell)
+    }
+
+    fn failure_of(&self, account: &str) -> Option<CellError> {
+        self.profiles
+            .iter()
+            .find(|p| p.account.id == account)
+            .and_then(|p| p.failure.clone())
+    }
+}
+
+impl InventorySource for AwsSource {
+    fn info(&self) -> SourceInfo {
+        let mut cells = Vec::new();
+        for p in &self.profiles {
+            for r in &self.regions {
+                cells.push(Cell::new(&p.account.id, r));
+            }
+        }
+        SourceInfo {
+            kind: SourceKind::Live,
+            label: self.label.clone(),
+            accounts: self.profiles.iter().map(|p| p.account.clone()).collect(),
+            cells,
+        }
+    }
+
+    fn load_cell(&self, cell: Cell) -> BoxFuture<'static, CellResult> {
+        if let Some(failure) = self.failure_of(&cell.account) {
+            return async move { Err(failure) }.boxed();
+        }
+        let Some(client) = self.clients.get(&cell).cloned() else {
+            let msg = format!("no client for {} {}", cell.account, cell.region);
+            return async move { Err(CellError::failed(msg)) }.boxed();
+        };
+        async move { list_cell(&client, &cell).await }.boxed()
+    }
+
+    fn describe_replication(
+        &self,
+        secret: &Secret,
+    ) -> BoxFuture<'static, Result<Vec<ReplicaStatus>, CellError>> {
+        let client = self.clients.get(&secret.cell()).cloned();
+        let arn = secret.arn.clone();
+        async move {
+            let client = client.ok_or_else(|| CellError::failed("no client for this cell"))?;
+            let out = client
+                .describe_secret()
+                .secret_id(&arn)
+                .send()
+                .await
+                .map_err(errors::classify)?;
+            Ok(convert::replication(out.replication_status()))
+        }
+        .boxed()
+    }
+}
+
+/// Every secret of one cell, ListSecrets pages of 100, secrets pending deletion included.
+async fn list_cell(client: &aws_sdk_secretsmanager::Client, cell: &Cell) -> CellResult {
+    let mut pages = client
+        .list_secrets()
+        .max_results(100)
+        .include_planned_deletion(true)
+        .into_paginator()
+        .send();
+    let mut secrets = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(errors::classify)?;
+        secrets.extend(
+            page.secret_list()
+                .iter()
+                .map(|entry| convert::secret(entry, cell)),
+        );
+    }
+    Ok(secrets)
+}

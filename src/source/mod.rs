@@ -1,0 +1,83 @@
+//! Where inventory comes from. The app core only sees the `InventorySource` port; the AWS SDK,
+//! snapshot files and the bundled demo are adapters behind it.
+
+pub mod aws;
+pub mod demo;
+pub mod snapshot;
+pub mod snapshot_source;
+
+use futures::future::BoxFuture;
+
+use crate::domain::{Account, Cell, CellHealth, ReplicaStatus, Secret};
+
+/// What kind of source feeds the console, as the status bar names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceKind {
+    Demo,
+    Snapshot(String),
+    Live,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceInfo {
+    pub kind: SourceKind,
+    pub label: String,
+    pub accounts: Vec<Account>,
+    pub cells: Vec<Cell>,
+}
+
+/// Why a cell could not be loaded, sorted into what the operator can do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellError {
+    pub health: CellHealth,
+}
+
+impl CellError {
+    pub fn throttled(m: impl Into<String>) -> Self {
+        Self {
+            health: CellHealth::Throttled(m.into()),
+        }
+    }
+    pub fn down(m: impl Into<String>) -> Self {
+        Self {
+            health: CellHealth::Down(m.into()),
+        }
+    }
+    pub fn forbidden(m: impl Into<String>) -> Self {
+        Self {
+            health: CellHealth::Forbidden(m.into()),
+        }
+    }
+    pub fn failed(m: impl Into<String>) -> Self {
+        Self {
+            health: CellHealth::Failed(m.into()),
+        }
+    }
+    pub fn message(&self) -> &str {
+        self.health.detail().unwrap_or("")
+    }
+}
+
+impl std::fmt::Display for CellError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.health.label(), self.message())
+    }
+}
+
+pub type CellResult = Result<Vec<Secret>, CellError>;
+
+/// The port the core's effects run against. Futures are `'static` so the runtime can spawn them.
+pub trait InventorySource: Send + Sync {
+    fn info(&self) -> SourceInfo;
+    /// Lists one (account, region) cell. Never reads secret values.
+    fn load_cell(&self, cell: Cell) -> BoxFuture<'static, CellResult>;
+    /// Replication status of a primary (DescribeSecret), only where the inventory needs it.
+    fn describe_replication(
+        &self,
+        secret: &Secret,
+    ) -> BoxFuture<'static, Result<Vec<ReplicaStatus>, CellError>>;
+    /// CloudTrail records the source already holds (snapshots and the demo carry them).
+    fn events(&self) -> Vec<serde_json::Value> {
+        Vec::new()
+    }
+}

@@ -1,0 +1,92 @@
+//! A snapshot file (or the demo) served through the same port as live AWS.
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+
+use super::snapshot::Snapshot;
+use super::{CellError, CellResult, InventorySource, SourceInfo, SourceKind};
+use crate::domain::{Cell, CellHealth, ReplicaStatus, Secret};
+
+pub struct SnapshotSource {
+    snapshot: Snapshot,
+    kind: SourceKind,
+}
+
+impl SnapshotSource {
+    pub fn new(snapshot: Snapshot, kind: SourceKind) -> Self {
+        Self { snapshot, kind }
+    }
+
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+
+    fn cells(&self) -> Vec<Cell> {
+        let mut cells: Vec<Cell> = self.snapshot.cells.iter().map(|c| c.cell.clone()).collect();
+        for s in &self.snapshot.secrets {
+            let cell = s.cell();
+            if !cells.contains(&cell) {
+                cells.push(cell);
+            }
+        }
+        cells.sort();
+        cells
+    }
+}
+
+impl InventorySource for SnapshotSource {
+    fn info(&self) -> SourceInfo {
+        let label = match &self.kind {
+            SourceKind::Demo => "DEMO".to_string(),
+            SourceKind::Snapshot(path) => format!("snapshot {path}"),
+            SourceKind::Live => self.snapshot.source.clone(),
+        };
+        SourceInfo {
+            kind: self.kind.clone(),
+            label,
+            accounts: self.snapshot.accounts.clone(),
+            cells: self.cells(),
+        }
+    }
+
+    fn load_cell(&self, cell: Cell) -> BoxFuture<'static, CellResult> {
+        // A cell that had failed when the snapshot was taken fails the same way offline.
+        let recorded = self
+            .snapshot
+            .cells
+            .iter()
+            .find(|c| c.cell == cell)
+            .map(|c| c.health.clone());
+        let result = match recorded {
+            Some(health) if health != CellHealth::Ok && health != CellHealth::Loading => {
+                Err(CellError { health })
+            }
+            _ => Ok(self
+                .snapshot
+                .secrets
+                .iter()
+                .filter(|s| s.account == cell.account && s.region == cell.region)
+                .cloned()
+                .collect()),
+        };
+        async move { result }.boxed()
+    }
+
+    fn describe_replication(
+        &self,
+        secret: &Secret,
+    ) -> BoxFuture<'static, Result<Vec<ReplicaStatus>, CellError>> {
+        let found = self
+            .snapshot
+            .secrets
+            .iter()
+            .find(|s| s.arn == secret.arn)
+            .and_then(|s| s.replication.clone())
+            .unwrap_or_default();
+        async move { Ok(found) }.boxed()
+    }
+
+    fn events(&self) -> Vec<serde_json::Value> {
+        self.snapshot.events.clone()
+    }
+}

@@ -1,0 +1,123 @@
+//! The interactive loop: terminal events, effect results and signals become messages; the
+//! screen is redrawn only when something changed, after draining everything already queued.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::Utc;
+use crossterm::event::{Event, EventStream, KeyCode, KeyEventKind, KeyModifiers, MouseEventKind};
+use futures::StreamExt;
+use tokio::signal::unix::{SignalKind, signal};
+
+use super::keymap::Keymap;
+use super::terminal::TerminalGuard;
+use super::theme::Theme;
+use super::views;
+use crate::app::msg::PromptKey;
+use crate::app::runner::spawn;
+use crate::app::{Action, Effect, Mode, Msg, State, update};
+use crate::source::InventorySource;
+
+pub struct Options {
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub _state_dir: PathBuf,
+}
+
+pub async fn run(
+    mut state: State,
+    source: Arc<dyn InventorySource>,
+    options: Options,
+) -> color_eyre::Result<()> {
+    let mut guard = TerminalGuard::enter()?;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
+    let mut events = EventStream::new();
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+
+    let size = guard.terminal.size()?;
+    update(&mut state, Msg::Tick(Utc::now()));
+    update(
+        &mut state,
+        Msg::Resize {
+            width: size.width,
+            height: size.height,
+        },
+    );
+    for effect in crate::app::update::start(&mut state) {
+        spawn(effect, &source, &tx);
+    }
+
+    let mut dirty = true;
+    loop {
+        if dirty {
+            guard
+                .terminal
+                .draw(|frame| views::render(frame, &state, &options.keymap, &options.theme))?;
+            dirty = false;
+        }
+        let msg = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => to_msg(ev, &state, &options.keymap),
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            },
+            Some(msg) = rx.recv() => Some(msg),
+            _ = sigterm.recv() => break,
+            _ = sigint.recv() => break,
+            _ = sighup.recv() => break,
+        };
+        let mut pending: Vec<Msg> = msg.into_iter().collect();
+        while let Ok(more) = rx.try_recv() {
+            pending.push(more);
+        }
+        if pending.is_empty() {
+            continue;
+        }
+        update(&mut state, Msg::Tick(Utc::now()));
+        for msg in pending {
+            for effect in update(&mut state, msg) {
+                if effect == Effect::Quit {
+                    return Ok(());
+                }
+                spawn(effect, &source, &tx);
+            }
+            dirty = true;
+        }
+        if state.quitting {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Keys go through the keymap in normal mode and straight to the prompt while one is open.
+fn to_msg(event: Event, state: &State, keymap: &Keymap) -> Option<Msg> {
+    match event {
+        Event::Key(key) if key.kind != KeyEventKind::Release => {
+            if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+                return Some(Msg::Action(Action::Quit));
+            }
+            match state.mode {
+                Mode::Normal => keymap.action(state.view, key).map(Msg::Action),
+                Mode::Filter | Mode::Command => match key.code {
+                    KeyCode::Enter => Some(Msg::Prompt(PromptKey::Submit)),
+                    KeyCode::Esc => Some(Msg::Prompt(PromptKey::Cancel)),
+                    KeyCode::Backspace => Some(Msg::Prompt(PromptKey::Backspace)),
+                    KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                        Some(Msg::Prompt(PromptKey::Char(c)))
+                    }
+                    _ => None,
+                },
+            }
+        }
+        Event::Resize(width, height) => Some(Msg::Resize { width, height }),
+        Event::Mouse(m) => match m.kind {
+            MouseEventKind::ScrollDown => Some(Msg::Scroll(3)),
+            MouseEventKind::ScrollUp => Some(Msg::Scroll(-3)),
+            _ => None,
+        },
+        _ => None,
+    }
+}

@@ -1,0 +1,117 @@
+//! The inventory table. Only the rows on screen are built.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row, Table, Wrap};
+
+use crate::app::State;
+use crate::app::columns::{self, Column};
+use crate::domain::RotationStatus;
+use crate::domain::untrusted::neutralise;
+use crate::tui::theme::Theme;
+
+pub const HINT: &str =
+    "↑↓ move  Enter open  / filter  s sort  S reverse  r refresh  : command  ? help  q quit";
+
+pub fn heading(state: &State) -> String {
+    let total = state.inventory.len();
+    let mut h = format!("Inventory · {} of {total} secrets", state.rows.len());
+    if !state.filter.is_empty() {
+        h.push_str(&format!(" · filter \"{}\"", neutralise(&state.filter)));
+    }
+    let arrow = if state.sort.descending { "↓" } else { "↑" };
+    h.push_str(&format!(" · sort {}{arrow}", state.sort.column.title()));
+    h
+}
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    if state.rows.is_empty() {
+        frame.render_widget(
+            Paragraph::new(empty_message(state))
+                .style(theme.dim())
+                .wrap(Wrap { trim: true }),
+            area,
+        );
+        return;
+    }
+    let cols = columns::fit(area.width, state.multi_account());
+    let widths: Vec<Constraint> = cols
+        .iter()
+        .map(|c| match c {
+            Column::Name => Constraint::Min(20),
+            other => Constraint::Length(other.spec().width),
+        })
+        .collect();
+    let header = Row::new(cols.iter().map(|c| {
+        let mut t = c.title().to_string();
+        if *c == state.sort.column {
+            t.push(if state.sort.descending { '↓' } else { '↑' });
+        }
+        t
+    }))
+    .style(theme.header());
+    let height = usize::from(area.height.saturating_sub(1));
+    let start = state.cursor.offset.min(state.rows.len());
+    let end = (start + height).min(state.rows.len());
+    let rows = state.rows[start..end].iter().enumerate().map(|(i, &idx)| {
+        let entry = &state.inventory.entries[idx];
+        let cells = cols.iter().map(|c| {
+            let text = columns::text(*c, entry, state.now);
+            match c {
+                Column::Status => {
+                    let status = RotationStatus::of(&entry.secret, state.now);
+                    let style = if entry.has_failed_replica() {
+                        theme.bad()
+                    } else {
+                        theme.rotation(&status)
+                    };
+                    Line::from(Span::styled(text, style))
+                }
+                _ => Line::from(text),
+            }
+        });
+        let row = Row::new(cells);
+        if start + i == state.cursor.selected {
+            row.style(theme.selected())
+        } else {
+            row
+        }
+    });
+    frame.render_widget(
+        Table::new(rows, widths).header(header).column_spacing(1),
+        area,
+    );
+}
+
+fn empty_message(state: &State) -> String {
+    if !state.filter.is_empty() && !state.inventory.is_empty() {
+        format!(
+            "No secret matches \"{}\". Press x or Esc to clear the filter.",
+            neutralise(&state.filter)
+        )
+    } else if state.loading() {
+        let n = state.cells.len();
+        format!(
+            "Loading {n} account/region cell{}…",
+            if n == 1 { "" } else { "s" }
+        )
+    } else if state.cells.values().all(|c| c.health.detail().is_some()) && !state.cells.is_empty() {
+        let mut msg = "No region could be read:\n".to_string();
+        for (cell, cs) in &state.cells {
+            msg.push_str(&format!(
+                "  {} {}: {} {}\n",
+                cell.account,
+                cell.region,
+                cs.health.label(),
+                neutralise(cs.health.detail().unwrap_or(""))
+            ));
+        }
+        msg.push_str(
+            "Check credentials (--profile), regions (--region) and the network, then press r.",
+        );
+        msg
+    } else {
+        "No secrets in the loaded accounts and regions. Press r to refresh.".into()
+    }
+}

@@ -1,0 +1,40 @@
+//! One file per view. `render` lays out the frame and hands the body to the current view.
+
+pub mod detail;
+pub mod help;
+pub mod inventory;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout};
+
+use super::keymap::Keymap;
+use super::theme::Theme;
+use super::widgets::{bottom_line, status_bar, title};
+use crate::app::{State, View};
+
+pub fn render(frame: &mut Frame, state: &State, keymap: &Keymap, theme: &Theme) {
+    let [top, body, status, bottom] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    let (heading, hint) = match state.view {
+        View::Inventory => {
+            inventory::render(frame, body, state, theme);
+            (inventory::heading(state), inventory::HINT)
+        }
+        View::Detail => {
+            detail::render(frame, body, state, theme);
+            (detail::heading(state), detail::HINT)
+        }
+        View::Help => {
+            help::render(frame, body, state, keymap, theme);
+            ("Help".to_string(), help::HINT)
+        }
+    };
+    title::render(frame, top, state, &heading, theme);
+    status_bar::render(frame, status, state, theme);
+    bottom_line::render(frame, bottom, state, hint, theme);
+}
