@@ -39,10 +39,10 @@ pub const SPECS: &[Spec] = &[
     spec(Column::Region, "REGION", 14, 1),
     spec(Column::Replicas, "REPLICAS", 16, 6),
     spec(Column::Env, "ENV", 5, 4),
-    spec(Column::Owner, "OWNER", 16, 7),
-    spec(Column::Class, "CLASS", 12, 8),
+    spec(Column::Owner, "OWNER", 18, 7),
+    spec(Column::Class, "CLASS", 12, 9),
     spec(Column::Rotation, "ROTATION", 8, 3),
-    spec(Column::LastRotated, "ROTATED", 10, 9),
+    spec(Column::LastRotated, "ROTATED", 10, 8),
     spec(Column::NextDue, "NEXT DUE", 10, 10),
     spec(Column::Status, "STATUS", 12, 2),
     spec(Column::LastAccessed, "ACCESSED", 10, 4),
@@ -98,7 +98,7 @@ pub fn fit(width: u16, multi_account: bool) -> Vec<Column> {
         .iter()
         .filter(|s| multi_account || s.column != Column::Account)
         .collect();
-    let min_name = 24;
+    let min_name = 36;
     loop {
         let used: u16 = chosen
             .iter()
@@ -228,7 +228,7 @@ mod tests {
             .filter(|c| **c != Column::Name)
             .map(|c| c.spec().width + 1)
             .sum();
-        assert!(used + 24 <= 80);
+        assert!(used + 36 <= 80);
     }
 
     #[test]

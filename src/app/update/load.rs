@@ -83,6 +83,7 @@ pub fn replication_loaded(
 
 /// Joins every cell's listing again, keeping replication status learned from DescribeSecret.
 fn rejoin(state: &mut State) {
+    let selected = state.selected_entry().map(|e| e.secret.arn.clone());
     let secrets = state.listings.values().flatten().cloned().map(|mut s| {
         if s.replication.is_none()
             && let Some(r) = state.replication.get(&s.arn)
@@ -93,7 +94,7 @@ fn rejoin(state: &mut State) {
     });
     state.inventory = Inventory::join(secrets);
     state.search = SearchIndex::build(&state.inventory.entries);
-    rebuild_rows(state);
+    sort_and_select(state, selected);
 }
 
 /// Primaries whose replicas were seen but whose status is unknown: one DescribeSecret each.
@@ -119,7 +120,11 @@ fn describe_where_needed(state: &mut State) -> Vec<Effect> {
 
 /// Filters and sorts into `rows`, keeping the selected secret selected if it is still there.
 pub fn rebuild_rows(state: &mut State) {
-    let selected_arn = state.selected_entry().map(|e| e.secret.arn.clone());
+    let selected = state.selected_entry().map(|e| e.secret.arn.clone());
+    sort_and_select(state, selected);
+}
+
+fn sort_and_select(state: &mut State, selected_arn: Option<String>) {
     let mut matches = state.search.matches(&state.filter);
     let entries = &state.inventory.entries;
     let (column, descending, now) = (state.sort.column, state.sort.descending, state.now);
@@ -138,7 +143,9 @@ pub fn rebuild_rows(state: &mut State) {
         }
     });
     state.rows = matches.into_iter().map(|(i, _)| i).collect();
-    if let Some(arn) = selected_arn
+    // At the top of the list the operator has chosen nothing yet: stay at the top as rows arrive.
+    let at_top = state.cursor.selected == 0;
+    if let Some(arn) = selected_arn.filter(|_| !at_top)
         && let Some(pos) = state
             .rows
             .iter()

@@ -197,3 +197,83 @@ fn quit_returns_the_quit_effect() {
         vec![Effect::Quit]
     );
 }
+
+#[test]
+fn a_second_region_arriving_keeps_the_same_secret_selected() {
+    let mut state = fixtures::empty_state(now());
+    let effects = super::start(&mut state);
+    let mut loads: Vec<_> = effects
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::LoadCell { request, cell } => Some((request, cell)),
+            _ => None,
+        })
+        .collect();
+    loads.sort_by(|a, b| b.1.region.cmp(&a.1.region)); // us-east-1 first
+    let (request, cell) = loads.remove(0);
+    let result = Ok(fixtures::secrets(10, &cell.region));
+    update(
+        &mut state,
+        Msg::CellLoaded {
+            request,
+            cell,
+            at: now(),
+            result,
+        },
+    );
+    update(&mut state, Msg::Action(Action::Down));
+    let first = state.selected_entry().unwrap().secret.arn.clone();
+    let (request, cell) = loads.remove(0);
+    let result = Ok(fixtures::secrets(10, &cell.region));
+    update(
+        &mut state,
+        Msg::CellLoaded {
+            request,
+            cell,
+            at: now(),
+            result,
+        },
+    );
+    assert_eq!(state.selected_entry().unwrap().secret.arn, first);
+    assert_eq!(state.cursor.offset, 0);
+}
+
+#[test]
+fn opening_the_demo_shows_the_top_of_the_list_whatever_order_cells_arrive_in() {
+    use crate::source::{InventorySource, SourceKind, demo, snapshot_source::SnapshotSource};
+    let source = SnapshotSource::new(demo::load(now()).unwrap(), SourceKind::Demo);
+    for reverse in [false, true] {
+        let mut state = crate::app::State::new(source.info(), true, now());
+        update(
+            &mut state,
+            Msg::Resize {
+                width: 160,
+                height: 45,
+            },
+        );
+        let mut effects = super::start(&mut state);
+        if reverse {
+            effects.reverse();
+        }
+        for e in effects {
+            let Effect::LoadCell { request, cell } = e else {
+                continue;
+            };
+            let result = futures::executor::block_on(source.load_cell(cell.clone()));
+            update(
+                &mut state,
+                Msg::CellLoaded {
+                    request,
+                    cell,
+                    at: now(),
+                    result,
+                },
+            );
+        }
+        assert_eq!(
+            (state.cursor.selected, state.cursor.offset),
+            (0, 0),
+            "reverse={reverse}"
+        );
+    }
+}
