@@ -32,7 +32,7 @@ pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
                 .collect::<Vec<_>>()
                 .join(" ");
             out.push(Line::from(vec![
-                Span::styled(format!("  {keys:<22}"), theme.title()),
+                Span::styled(format!("  {keys:<24} "), theme.title()),
                 Span::raw(b.desc.clone()),
             ]));
         }

@@ -38,3 +38,6 @@ pub fn render(frame: &mut Frame, state: &State, keymap: &Keymap, theme: &Theme) 
     status_bar::render(frame, status, state, theme);
     bottom_line::render(frame, bottom, state, hint, theme);
 }
+
+#[cfg(test)]
+mod snapshots_test;

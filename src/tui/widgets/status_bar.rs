@@ -16,19 +16,40 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         format!(" {} ", neutralise(&state.source.label)),
         theme.title(),
     )];
-    for (region, health) in region_health(state) {
-        spans.push(Span::raw("│ "));
-        spans.push(Span::raw(format!("{region} ")));
-        spans.push(Span::styled(
-            format!("{} ", health.label()),
-            theme.health(&health),
-        ));
-    }
     spans.push(Span::raw("│ "));
     if state.read_only {
         spans.push(Span::styled("READ-ONLY ", theme.good()));
     } else {
         spans.push(Span::styled("WRITES ENABLED ", theme.bad()));
+    }
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let regions = region_health(state);
+    let full: usize = regions
+        .iter()
+        .map(|(r, h)| r.len() + h.label().len() + 4)
+        .sum();
+    if used + full <= usize::from(area.width) {
+        for (region, health) in &regions {
+            spans.push(Span::raw("│ "));
+            spans.push(Span::raw(format!("{region} ")));
+            spans.push(Span::styled(
+                format!("{} ", health.label()),
+                theme.health(health),
+            ));
+        }
+    } else {
+        // Too narrow for every region: count the healthy ones, name the others.
+        let ok = regions.values().filter(|h| **h == CellHealth::Ok).count();
+        spans.push(Span::styled(
+            format!("│ {ok}/{} regions ok ", regions.len()),
+            theme.good(),
+        ));
+        for (region, health) in regions.iter().filter(|(_, h)| **h != CellHealth::Ok) {
+            spans.push(Span::styled(
+                format!("{region}:{} ", health.label()),
+                theme.health(health),
+            ));
+        }
     }
     if let Some(at) = state.last_refresh {
         spans.push(Span::styled(

@@ -1,0 +1,174 @@
+//! Whole-screen snapshots of each view from fixture state, at 80x24 and 160x45, plus cell
+//! checks where colour carries meaning.
+
+use chrono::{TimeZone, Utc};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+
+use super::render;
+use crate::app::msg::PromptKey;
+use crate::app::{Action, Msg, State, fixtures, update};
+use crate::tui::keymap::Keymap;
+use crate::tui::theme::Theme;
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap()
+}
+
+fn draw(state: &mut State, width: u16, height: u16, theme: Theme) -> Buffer {
+    update(state, Msg::Resize { width, height });
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    let keymap = Keymap::defaults();
+    terminal
+        .draw(|f| render(f, state, &keymap, &theme))
+        .unwrap();
+    terminal.backend().buffer().clone()
+}
+
+fn text(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        for x in 0..area.width {
+            out.push_str(buffer[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn screen(state: &mut State, width: u16, height: u16) -> String {
+    text(&draw(state, width, height, Theme::new(false)))
+}
+
+#[test]
+fn inventory_80x24() {
+    let mut state = fixtures::loaded_state(40, now());
+    insta::assert_snapshot!(screen(&mut state, 80, 24));
+}
+
+#[test]
+fn inventory_160x45() {
+    let mut state = fixtures::loaded_state(60, now());
+    insta::assert_snapshot!(screen(&mut state, 160, 45));
+}
+
+#[test]
+fn inventory_filtered_to_nothing_says_how_to_clear() {
+    let mut state = fixtures::loaded_state(10, now());
+    update(&mut state, Msg::Action(Action::Filter));
+    for c in "zzzz".chars() {
+        update(&mut state, Msg::Prompt(PromptKey::Char(c)));
+    }
+    insta::assert_snapshot!(screen(&mut state, 80, 24));
+}
+
+#[test]
+fn inventory_while_loading_and_when_every_region_failed() {
+    let mut state = fixtures::empty_state(now());
+    crate::app::update::start(&mut state);
+    let loading = screen(&mut state, 80, 24);
+    assert!(
+        loading.contains("Loading 2 account/region cells"),
+        "{loading}"
+    );
+    assert!(loading.contains("eu-west-1 loading"), "{loading}");
+    for (cell, cs) in state.cells.iter_mut() {
+        cs.health = if cell.region == "eu-west-1" {
+            crate::domain::CellHealth::Forbidden("AccessDeniedException: not allowed".into())
+        } else {
+            crate::domain::CellHealth::Down("connection refused".into())
+        };
+    }
+    insta::assert_snapshot!(screen(&mut state, 80, 24));
+}
+
+#[test]
+fn detail_80x24_and_160x45() {
+    let mut state = fixtures::loaded_state(20, now());
+    for _ in 0..3 {
+        update(&mut state, Msg::Action(Action::Down));
+    }
+    update(&mut state, Msg::Action(Action::Open));
+    insta::assert_snapshot!("detail_80x24", screen(&mut state, 80, 24));
+    insta::assert_snapshot!("detail_160x45", screen(&mut state, 160, 45));
+}
+
+#[test]
+fn help_80x24_and_160x45() {
+    let mut state = fixtures::loaded_state(3, now());
+    update(&mut state, Msg::Action(Action::Help));
+    insta::assert_snapshot!("help_80x24", screen(&mut state, 80, 24));
+    insta::assert_snapshot!("help_160x45", screen(&mut state, 160, 45));
+}
+
+#[test]
+fn hostile_text_is_neutralised_on_screen() {
+    let mut state = fixtures::empty_state(now());
+    let mut secrets = fixtures::secrets(1, "us-east-1");
+    secrets[0].name = "evil\u{1b}]0;owned\u{7}\u{1b}[2Jname".into();
+    secrets[0].description = Some("\u{1b}[31mred\u{1b}[0m".into());
+    for e in crate::app::update::start(&mut state) {
+        if let crate::app::Effect::LoadCell { request, cell } = e {
+            let result = Ok(if cell.region == "us-east-1" {
+                secrets.clone()
+            } else {
+                vec![]
+            });
+            update(
+                &mut state,
+                Msg::CellLoaded {
+                    request,
+                    cell,
+                    at: now(),
+                    result,
+                },
+            );
+        }
+    }
+    let inventory = screen(&mut state, 160, 45);
+    assert!(
+        inventory.contains("evil\\e]0;owned^G\\e[2Jname"),
+        "{inventory}"
+    );
+    update(&mut state, Msg::Action(Action::Open));
+    let detail = screen(&mut state, 160, 45);
+    assert!(detail.contains("\\e[31mred\\e[0m"), "{detail}");
+    assert!(!detail.contains('\u{1b}') && !inventory.contains('\u{1b}'));
+}
+
+#[test]
+fn status_colours_carry_meaning_and_vanish_with_no_color() {
+    use ratatui::style::Color;
+    let mut state = fixtures::loaded_state(40, now());
+    update(&mut state, Msg::Action(Action::Command));
+    for c in "sort status".chars() {
+        update(&mut state, Msg::Prompt(PromptKey::Char(c)));
+    }
+    update(&mut state, Msg::Prompt(PromptKey::Submit));
+    let find = |buffer: &Buffer, word: &str| {
+        let t = text(buffer);
+        let line = t.lines().position(|l| l.contains(word)).unwrap();
+        let col = t.lines().nth(line).unwrap().find(word).unwrap();
+        let x = t.lines().nth(line).unwrap()[..col].chars().count() as u16;
+        buffer[(x, line as u16)].fg
+    };
+    let coloured = draw(&mut state, 160, 45, Theme::new(true));
+    assert_eq!(find(&coloured, "overdue"), Color::Red);
+    let plain = draw(&mut state, 160, 45, Theme::new(false));
+    assert_eq!(find(&plain, "overdue"), Color::Reset);
+}
+
+#[test]
+fn demo_badge_is_on_screen() {
+    use crate::source::{InventorySource, SourceKind, demo, snapshot_source::SnapshotSource};
+    let source = SnapshotSource::new(demo::load(now()).unwrap(), SourceKind::Demo);
+    let mut state = State::new(source.info(), true, now());
+    let screen = screen(&mut state, 80, 24);
+    assert!(
+        screen.lines().next().unwrap().contains(" DEMO "),
+        "{screen}"
+    );
+    assert!(screen.contains("READ-ONLY"));
+}
