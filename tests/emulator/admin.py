@@ -1,0 +1,126 @@
+"""The admin API under /_strongroom/ (JSON in, JSON out). See README.md."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, Callable, Iterable
+from urllib.parse import parse_qs
+
+import patches
+
+
+def handle(emu: Any, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    method = environ.get("REQUEST_METHOD", "GET")
+    name = environ.get("PATH_INFO", "")[len("/_strongroom/") :].strip("/")
+    query = {k: v[-1] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length > 0 else b""
+        body = json.loads(raw) if raw.strip() else {}
+        handler = ROUTES.get((method, name))
+        if handler is None:
+            status, payload = 404, {"error": f"no admin route {method} /_strongroom/{name}"}
+        else:
+            status, payload = 200, handler(emu, body, query)
+    except (ValueError, KeyError, TypeError) as exc:
+        status, payload = 400, {"error": f"{type(exc).__name__}: {exc}"}
+    data = json.dumps(payload).encode()
+    start_response(
+        f"{status} {'OK' if status == 200 else 'Error'}",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+    )
+    return [data]
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).lower() in ("1", "true", "yes")
+
+
+def health(emu: Any, body: Any, query: dict[str, str]) -> Any:
+    return {"ok": True}
+
+
+def get_calls(emu: Any, body: Any, query: dict[str, str]) -> Any:
+    with emu.state.lock:
+        return list(emu.state.calls)
+
+
+def clear_calls(emu: Any, body: Any, query: dict[str, str]) -> Any:
+    with emu.state.lock:
+        emu.state.calls.clear()
+    return {"ok": True}
+
+
+def set_fault(emu: Any, body: Any, query: dict[str, str]) -> Any:
+    rules = body if isinstance(body, list) else [body]
+    return {"ok": True, "faults": [emu.state.set_fault(rule) for rule in rules]}
+
+
+def get_faults(emu: Any, body: Any, query: dict[str, str]) -> Any:
+    with emu.state.lock:
+        return list(emu.state.faults.values())
+
+
+def clear_faults(emu: Any, body: Any, query: dict[str, str]) -> Any:
+    with emu.state.lock:
+        emu.state.faults.clear()
+    return {"ok": True}
+
+
+def load_events(emu: Any, body: Any, query: dict[str, str]) -> Any:
+    records = body.get("Records") if isinstance(body, dict) else body
+    shift = _truthy(query.get("shift_to_now")) or (isinstance(body, dict) and _truthy(body.get("shift_to_now")))
+    return emu.store.load(records, shift_to_now=shift)
+
+
+def clear_events(emu: Any, body: Any, query: dict[str, str]) -> Any:
+    emu.store.clear()
+    return {"ok": True}
+
+
+def set_identities(emu: Any, body: Any, query: dict[str, str]) -> Any:
+    if not isinstance(body, dict):
+        raise ValueError("expected an object of access key id -> identity")
+    emu.state.set_identities(body)
+    return {"ok": True, "count": len(body)}
+
+
+def set_config(emu: Any, body: Any, query: dict[str, str]) -> Any:
+    if not isinstance(body, dict):
+        raise ValueError("expected an object")
+    unknown = set(body) - {"lookup_events_tps"}
+    if unknown:
+        raise ValueError(f"unknown config keys: {sorted(unknown)}")
+    with emu.state.lock:
+        emu.state.config.update(body)
+        return dict(emu.state.config)
+
+
+def get_config(emu: Any, body: Any, query: dict[str, str]) -> Any:
+    with emu.state.lock:
+        return dict(emu.state.config)
+
+
+def seed(emu: Any, body: Any, query: dict[str, str]) -> Any:
+    started = time.monotonic()
+    arns = patches.seed(
+        str(body.get("account") or "123456789012"), body.get("region") or "us-east-1", body["secrets"]
+    )
+    return {"created": len(arns), "arns": arns, "seconds": round(time.monotonic() - started, 3)}
+
+
+ROUTES = {
+    ("GET", "health"): health,
+    ("GET", "calls"): get_calls,
+    ("DELETE", "calls"): clear_calls,
+    ("POST", "faults"): set_fault,
+    ("GET", "faults"): get_faults,
+    ("DELETE", "faults"): clear_faults,
+    ("POST", "events"): load_events,
+    ("DELETE", "events"): clear_events,
+    ("POST", "identities"): set_identities,
+    ("POST", "config"): set_config,
+    ("GET", "config"): get_config,
+    ("POST", "seed"): seed,
+}

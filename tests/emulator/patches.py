@@ -1,0 +1,163 @@
+"""Small patches to moto 5.2.5 (the version pinned in requirements.lock).
+
+- access key -> account: moto's account-from-access-key hook consults the identity map;
+- STS GetCallerIdentity answers with the mapped identity;
+- Secrets Manager LastAccessedDate (per region, truncated to the day) on GetSecretValue
+  and BatchGetSecretValue, shown by DescribeSecret and ListSecrets;
+- Secrets Manager StopReplicationToReplica (moto 5.2.5 does not have it);
+- seed(): bulk-create secrets straight in the backend.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import json
+import time
+import uuid
+from typing import Any
+
+import moto.iam.models as iam_models
+from moto.secretsmanager.exceptions import InvalidRequestException, SecretNotFoundException
+from moto.secretsmanager.models import FakeSecret, ReplicaSecret, SecretsManagerBackend, secretsmanager_backends
+from moto.secretsmanager.responses import SecretsManagerResponse
+from moto.sts.models import STSBackend
+
+from state import State
+
+
+def _today_midnight() -> int:
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return int(datetime.datetime(now.year, now.month, now.day, tzinfo=datetime.timezone.utc).timestamp())
+
+
+def apply(state: State) -> None:
+    # ---- accounts ----------------------------------------------------------------
+    original_account = iam_models.get_account_id_from
+
+    def get_account_id_from(access_key: str) -> str:
+        return state.account_for(access_key) or original_account(access_key)
+
+    iam_models.get_account_id_from = get_account_id_from  # moto imports it at call time
+
+    # ---- STS GetCallerIdentity -------------------------------------------------
+    original_caller = STSBackend.get_caller_identity
+
+    def get_caller_identity(self: STSBackend, access_key_id: str, region: str) -> tuple[str, str, str]:
+        user_id, arn, account = original_caller(self, access_key_id, region)
+        if state.mapped(access_key_id) is None and not arn.endswith(":user/moto"):
+            return user_id, arn, account  # a key moto itself issued (IAM user / assumed role)
+        ident = state.user_identity(access_key_id, self.account_id)
+        return ident.get("principalId", user_id), ident.get("arn", arn), ident["accountId"]
+
+    STSBackend.get_caller_identity = get_caller_identity
+
+    # ---- LastAccessedDate ------------------------------------------------------
+    original_get = SecretsManagerBackend.get_secret_value
+
+    def get_secret_value(self: SecretsManagerBackend, secret_id: str, version_id: str, version_stage: str) -> Any:
+        result = original_get(self, secret_id, version_id, version_stage)
+        secret = self.secrets.get(secret_id)
+        if secret is not None:
+            secret.last_accessed_date = _today_midnight()
+        return result
+
+    SecretsManagerBackend.get_secret_value = get_secret_value
+
+    def with_last_accessed(original: Any) -> Any:
+        def to_dict(self: Any) -> dict[str, Any]:
+            dct = original(self)
+            dct.pop("LastAccessedDate", None)
+            accessed = getattr(self, "last_accessed_date", None)
+            if accessed is not None:
+                dct["LastAccessedDate"] = accessed
+            return dct
+
+        return to_dict
+
+    FakeSecret.to_dict = with_last_accessed(FakeSecret.to_dict)
+    ReplicaSecret.to_dict = with_last_accessed(ReplicaSecret.to_dict)
+
+    # ---- StopReplicationToReplica -------------------------------------------
+    SecretsManagerBackend.stop_replication_to_replica = stop_replication_to_replica
+
+    def stop_replication_response(self: SecretsManagerResponse) -> str:
+        arn = self.backend.stop_replication_to_replica(self._get_param("SecretId"))
+        return json.dumps({"ARN": arn})
+
+    SecretsManagerResponse.stop_replication_to_replica = stop_replication_response
+
+
+def stop_replication_to_replica(self: SecretsManagerBackend, secret_id: str) -> str:
+    """Promotes the replica in this (the request's) region to a standalone primary secret
+    and removes it from the primary's ReplicationStatus."""
+    if not self._is_valid_identifier(secret_id):
+        raise SecretNotFoundException()
+    replica = self.secrets[secret_id]
+    if not isinstance(replica, ReplicaSecret):
+        raise InvalidRequestException(
+            "StopReplicationToReplica can only be called on a replica secret, in the replica's Region."
+        )
+    source = replica.source
+    promoted = copy.copy(source)
+    promoted.region = self.region_name
+    promoted.arn = replica.arn
+    promoted.replicas = []
+    promoted.versions = copy.deepcopy(source.versions)
+    promoted.tags = copy.deepcopy(source.tags)
+    promoted.kms_key_id = replica.config.get("KmsKeyId", source.kms_key_id)
+    promoted.last_accessed_date = getattr(replica, "last_accessed_date", None)
+    for key, value in list(dict.items(self.secrets)):
+        if value is replica:
+            dict.pop(self.secrets, key)
+    dict.__setitem__(self.secrets, promoted.name, promoted)
+    source.replicas = [r for r in source.replicas if r is not replica]
+    return promoted.arn
+
+
+def seed(account: str, region: str, secrets: list[dict[str, Any]]) -> list[str]:
+    """Creates secrets directly in moto's backend (no HTTP, no CloudTrail events).
+    Linear time: skips moto's O(n) name checks, replacing any secret of the same name."""
+    backend = secretsmanager_backends[account][region]
+    now = int(time.time())
+    arns = []
+    for spec in secrets:
+        name = spec["name"]
+        version_id = str(uuid.uuid4())
+        version: dict[str, Any] = {"createdate": now, "version_id": version_id, "version_stages": ["AWSCURRENT"]}
+        if spec.get("secret_string") is not None:
+            version["secret_string"] = spec["secret_string"]
+        if spec.get("secret_binary") is not None:
+            version["secret_binary"] = spec["secret_binary"]
+        secret = FakeSecret(
+            account_id=account,
+            region_name=region,
+            secret_id=name,
+            secret_version=version,
+            version_id=version_id,
+            secret_string=spec.get("secret_string"),
+            secret_binary=spec.get("secret_binary"),
+            description=spec.get("description"),
+            tags=spec.get("tags"),
+            kms_key_id=spec.get("kms_key_id"),
+            last_changed_date=spec.get("last_changed_date", now),
+            created_date=spec.get("created_date", now),
+        )
+        dict.__setitem__(backend.secrets, name, secret)
+        for replica_region in spec.get("replica_regions") or []:
+            replica = ReplicaSecret(secret, replica_region)
+            dict.__setitem__(secretsmanager_backends[account][replica_region].secrets, replica.arn, replica)
+            secret.replicas.append(replica)
+        arns.append(secret.arn)
+    return arns
+
+
+def secret_arn(account: str, region: str, secret_id: Any) -> str | None:
+    """ARN of the secret a request names, if it exists (for CloudTrail resources[])."""
+    if not isinstance(secret_id, str) or not secret_id:
+        return None
+    try:
+        secret = secretsmanager_backends[account][region].secrets.get(secret_id)
+    except Exception:
+        return None
+    return secret.arn if secret is not None else None
