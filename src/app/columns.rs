@@ -186,6 +186,16 @@ fn replicas(entry: &Entry) -> String {
         .join(",")
 }
 
+/// How bad a row looks: its rotation posture, raised to "overdue" by a failed replica.
+pub fn severity(entry: &Entry, now: DateTime<Utc>) -> u8 {
+    let rotation = RotationStatus::of(&entry.secret, now).severity();
+    if entry.has_failed_replica() {
+        rotation.max(5)
+    } else {
+        rotation
+    }
+}
+
 pub fn date(d: Option<DateTime<Utc>>) -> String {
     d.map_or_else(|| "-".into(), |d| d.format("%Y-%m-%d").to_string())
 }
@@ -195,10 +205,7 @@ pub fn compare(column: Column, a: &Entry, b: &Entry, now: DateTime<Utc>) -> Orde
     let (x, y) = (&a.secret, &b.secret);
     let primary = match column {
         Column::Name => Ordering::Equal,
-        Column::Status => RotationStatus::of(y, now)
-            .severity()
-            .cmp(&RotationStatus::of(x, now).severity())
-            .then(b.has_failed_replica().cmp(&a.has_failed_replica())),
+        Column::Status => severity(b, now).cmp(&severity(a, now)),
         Column::LastRotated => x.last_rotated.cmp(&y.last_rotated),
         Column::LastAccessed => a.last_accessed().cmp(&b.last_accessed()),
         Column::NextDue => x.next_rotation.cmp(&y.next_rotation),

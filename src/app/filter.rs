@@ -25,11 +25,15 @@ impl SearchIndex {
         }
         let pattern = Pattern::parse(query, CaseMatching::Smart, Normalization::Smart);
         let mut matcher = Matcher::new(Config::DEFAULT.match_paths());
-        self.haystacks
+        let scored: Vec<(usize, u32)> = self
+            .haystacks
             .iter()
             .enumerate()
             .filter_map(|(i, h)| pattern.score(h.slice(..), &mut matcher).map(|s| (i, s)))
-            .collect()
+            .collect();
+        // Letters scattered across a long haystack match too; keep the close matches only.
+        let best = scored.iter().map(|(_, s)| *s).max().unwrap_or(0);
+        scored.into_iter().filter(|(_, s)| *s * 2 >= best).collect()
     }
 }
 
@@ -51,4 +55,46 @@ fn haystack(entry: &Entry) -> Utf32String {
         text.push_str(part);
     }
     Utf32String::from(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::fixtures;
+
+    fn index_of(names: &[&str]) -> (SearchIndex, Vec<Entry>) {
+        let mut secrets = fixtures::secrets(names.len(), "us-east-1");
+        for (s, n) in secrets.iter_mut().zip(names) {
+            s.name = n.to_string();
+        }
+        let entries = crate::domain::Inventory::join(secrets).entries;
+        (SearchIndex::build(&entries), entries)
+    }
+
+    #[test]
+    fn scattered_letters_do_not_drown_real_matches() {
+        let (index, entries) = index_of(&[
+            "/clarivum/prod/payments/stripe-api-key",
+            "/clarivum/prod/ingest/s3-presign-key",
+            "/clarivum/dev/billing/stripe-webhook",
+        ]);
+        let names: Vec<&str> = index
+            .matches("stripe")
+            .into_iter()
+            .map(|(i, _)| entries[i].secret.name.as_str())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        assert!(names.iter().all(|n| n.contains("stripe")));
+    }
+
+    #[test]
+    fn fuzzy_abbreviations_still_match() {
+        let (index, entries) = index_of(&["/clarivum/prod/payments/stripe-api-key", "/x/y"]);
+        let found = index.matches("pay stripe");
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            entries[found[0].0].secret.name,
+            "/clarivum/prod/payments/stripe-api-key"
+        );
+    }
 }
