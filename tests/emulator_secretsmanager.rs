@@ -352,3 +352,66 @@ async fn seed_creates_thousands_of_secrets_quickly_without_events() {
         ["ListSecrets", "DescribeSecret", "GetSecretValue"]
     );
 }
+
+/// Keys that are not 20 characters long (moto's own key regex wants exactly 20) still act
+/// in their mapped account: seeded secrets are listed there, CreateSecret lands there and
+/// STS answers with it; the default account sees none of it.
+#[tokio::test]
+async fn seeded_secrets_in_another_account_are_listed_for_its_keys() {
+    let emu = Emulator::start();
+    let prod = "AKIAPRODPROFILE0001"; // 19 characters
+    emu.set_identities(json!({
+        prod: {"type": "IAMUser", "arn": "arn:aws:iam::210987654321:user/ops",
+            "accountId": "210987654321"},
+    }));
+    let out = emu.seed(json!({"account": "210987654321", "region": "us-east-1",
+        "secrets": [{"name": "prod/db/app-primary", "secret_string": "x"}]}));
+    assert_eq!(out["created"], 1);
+
+    let sm = emu.sm_client(prod, "us-east-1");
+    let names = |c: aws_sdk_secretsmanager::Client| async move {
+        let out = c.list_secrets().send().await.unwrap();
+        let mut names: Vec<String> = out
+            .secret_list()
+            .iter()
+            .map(|s| s.name().unwrap_or_default().to_string())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(names(sm.clone()).await, ["prod/db/app-primary"]);
+
+    let created = sm
+        .create_secret()
+        .name("prod/api/token")
+        .secret_string("y")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        created
+            .arn()
+            .unwrap()
+            .contains(":210987654321:secret:prod/api/token-")
+    );
+    assert_eq!(
+        names(sm.clone()).await,
+        ["prod/api/token", "prod/db/app-primary"]
+    );
+    let default = emu.sm_client(KEY, "us-east-1");
+    assert!(names(default).await.is_empty());
+
+    let id = emu
+        .sts_client(prod, "us-east-1")
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(id.account(), Some("210987654321"));
+    assert!(
+        emu.calls()
+            .iter()
+            .filter(|c| c["access_key"] == prod)
+            .all(|c| c["account"] == "210987654321")
+    );
+}

@@ -1,6 +1,9 @@
 """Small patches to moto 5.2.5 (the version pinned in requirements.lock).
 
-- access key -> account: moto's account-from-access-key hook consults the identity map;
+- access key -> account: moto's account-from-access-key hook consults the identity map,
+  and moto reads the access key from SigV4's Credential= whatever its length (moto's own
+  regex wants exactly 20 characters and otherwise falls back to AKIAEXAMPLE, i.e. the
+  default account, while the middleware already logged the mapped account);
 - STS GetCallerIdentity answers with the mapped identity;
 - Secrets Manager LastAccessedDate (per region, truncated to the day) on GetSecretValue
   and BatchGetSecretValue, shown by DescribeSecret and ListSecrets;
@@ -13,17 +16,22 @@ from __future__ import annotations
 import copy
 import datetime
 import json
+import re
 import time
 import uuid
 from typing import Any
 
 import moto.iam.models as iam_models
+from moto.core.responses import BaseResponse
 from moto.secretsmanager.exceptions import InvalidRequestException, SecretNotFoundException
 from moto.secretsmanager.models import FakeSecret, ReplicaSecret, SecretsManagerBackend, secretsmanager_backends
 from moto.secretsmanager.responses import SecretsManagerResponse
 from moto.sts.models import STSBackend
 
 from state import State
+
+
+_CREDENTIAL = re.compile(r"Credential=([^/]+)/")
 
 
 def _today_midnight() -> int:
@@ -39,6 +47,16 @@ def apply(state: State) -> None:
         return state.account_for(access_key) or original_account(access_key)
 
     iam_models.get_account_id_from = get_account_id_from  # moto imports it at call time
+
+    # Same parsing as middleware.CREDENTIAL, so moto and the call log / CloudTrail agree on
+    # the key (and so the account) for keys that are not exactly 20 characters long.
+    original_access_key = BaseResponse.get_access_key
+
+    def get_access_key(self: BaseResponse) -> str:
+        match = _CREDENTIAL.search(self.headers.get("Authorization") or "")
+        return match.group(1) if match else original_access_key(self)
+
+    BaseResponse.get_access_key = get_access_key
 
     # ---- STS GetCallerIdentity -------------------------------------------------
     original_caller = STSBackend.get_caller_identity
