@@ -97,6 +97,8 @@ pub struct State {
     pub describing: HashSet<String>,
     /// Replication status by primary ARN, from DescribeSecret; survives re-joins and refreshes.
     pub replication: HashMap<String, Vec<ReplicaStatus>>,
+    /// Replication status shown from before the last refresh, to be asked for again.
+    pub stale_replication: HashSet<String>,
     pub next_request: RequestId,
     /// Terminal size; the table height follows from it.
     pub width: u16,
@@ -147,6 +149,7 @@ impl State {
             last_refresh: None,
             describing: HashSet::new(),
             replication: HashMap::new(),
+            stale_replication: HashSet::new(),
             next_request: 1,
             width: 80,
             height: 24,

@@ -18,6 +18,7 @@ pub fn start(state: &mut State) -> Vec<Effect> {
 
 /// Reloads every cell in the background; what is on screen stays until new data arrives.
 pub fn refresh(state: &mut State) -> Vec<Effect> {
+    state.stale_replication = state.replication.keys().cloned().collect();
     let cells: Vec<Cell> = state.cells.keys().cloned().collect();
     let mut effects = Vec::with_capacity(cells.len());
     for cell in cells {
@@ -68,8 +69,20 @@ pub fn replication_loaded(
     state.describing.remove(&arn);
     match result {
         Ok(status) => {
+            // Applied in place: hundreds of answers arrive in a burst, and a full re-join per
+            // answer would cost more than the calls themselves.
+            if let Some(entry) = state
+                .inventory
+                .entries
+                .iter_mut()
+                .find(|e| e.secret.arn == arn)
+            {
+                entry.secret.replication = Some(status.clone());
+            }
             state.replication.insert(arn, status);
-            rejoin(state);
+            if matches!(state.sort.column, Column::Status | Column::Replicas) {
+                rebuild_rows(state);
+            }
         }
         Err(e) => {
             state.notice = Some(Notice {
@@ -103,12 +116,16 @@ fn describe_where_needed(state: &mut State) -> Vec<Effect> {
         .inventory
         .entries
         .iter()
-        .filter(|e| e.needs_describe() && !state.describing.contains(&e.secret.arn))
+        .filter(|e| {
+            (e.needs_describe() || state.stale_replication.contains(&e.secret.arn))
+                && !state.describing.contains(&e.secret.arn)
+        })
         .map(|e| e.secret.clone())
         .collect();
     wanted
         .into_iter()
         .map(|secret| {
+            state.stale_replication.remove(&secret.arn);
             state.describing.insert(secret.arn.clone());
             Effect::DescribeReplication {
                 request: state.alloc_request(),

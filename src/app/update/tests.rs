@@ -277,3 +277,91 @@ fn opening_the_demo_shows_the_top_of_the_list_whatever_order_cells_arrive_in() {
         );
     }
 }
+
+#[test]
+fn replication_status_lands_on_its_secret_and_survives_a_refresh() {
+    use crate::domain::{ReplicaStatus, ReplicationState};
+    let mut state = fixtures::empty_state(now());
+    let mut describe = None;
+    for e in super::start(&mut state) {
+        let Effect::LoadCell { request, cell } = e else {
+            continue;
+        };
+        let secrets = if cell.region == "us-east-1" {
+            fixtures::secrets(3, "us-east-1")
+        } else {
+            vec![fixtures::replica_of(
+                &fixtures::secrets(1, "us-east-1")[0],
+                "eu-west-1",
+            )]
+        };
+        let out = update(
+            &mut state,
+            Msg::CellLoaded {
+                request,
+                cell,
+                at: now(),
+                result: Ok(secrets),
+            },
+        );
+        describe = describe.or(out.into_iter().next());
+    }
+    let Some(Effect::DescribeReplication { request, secret }) = describe else {
+        panic!()
+    };
+    let failed = vec![ReplicaStatus {
+        region: "eu-west-1".into(),
+        kms_key_id: None,
+        status: ReplicationState::Failed,
+        message: Some("KMS key disabled".into()),
+        last_accessed: None,
+    }];
+    update(
+        &mut state,
+        Msg::ReplicationLoaded {
+            request,
+            arn: secret.arn.clone(),
+            result: Ok(failed),
+        },
+    );
+    let find = |state: &crate::app::State| {
+        state
+            .inventory
+            .entries
+            .iter()
+            .find(|e| e.secret.arn == secret.arn)
+            .unwrap()
+            .has_failed_replica()
+    };
+    assert!(find(&state));
+    // A refresh re-lists every cell and asks again; the status learned stays meanwhile.
+    let mut asked = 0;
+    for e in super::load::refresh(&mut state) {
+        let Effect::LoadCell { request, cell } = e else {
+            continue;
+        };
+        let secrets = if cell.region == "us-east-1" {
+            fixtures::secrets(3, "us-east-1")
+        } else {
+            vec![fixtures::replica_of(
+                &fixtures::secrets(1, "us-east-1")[0],
+                "eu-west-1",
+            )]
+        };
+        let out = update(
+            &mut state,
+            Msg::CellLoaded {
+                request,
+                cell,
+                at: now(),
+                result: Ok(secrets),
+            },
+        );
+        asked += out
+            .iter()
+            .filter(|e| matches!(e, Effect::DescribeReplication { .. }))
+            .count();
+        assert!(find(&state));
+    }
+    assert_eq!(asked, 1);
+}

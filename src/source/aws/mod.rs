@@ -126,3 +126,6 @@ async fn list_cell(client: &aws_sdk_secretsmanager::Client, cell: &Cell) -> Cell
     }
     Ok(secrets)
 }
+
+#[cfg(test)]
+mod tests;
