@@ -3,9 +3,11 @@
 //! `domain`, `app` and `report` are the pure core; `source` and `tui` are the adapters at the edge.
 
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod domain;
 pub mod logging;
 pub mod report;
 pub mod source;
+pub mod trail;
 pub mod tui;

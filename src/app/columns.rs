@@ -1,9 +1,11 @@
 //! Inventory columns: one entry to one row of text, pure and shared by the TUI and the reports.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
+use crate::audit::{Finding, Severity};
 use crate::domain::rotation::next_due;
 use crate::domain::untrusted::neutralise;
 use crate::domain::{Entry, RotationStatus, environment_of};
@@ -22,6 +24,25 @@ pub enum Column {
     NextDue,
     Status,
     LastAccessed,
+    Audit,
+}
+
+/// Findings by secret ARN.
+pub type Findings = HashMap<String, Vec<Finding>>;
+
+/// What a row needs besides its entry: the moment, and the audit's findings.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    pub now: DateTime<Utc>,
+    pub findings: &'a Findings,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn findings_of(&self, entry: &Entry) -> &'a [Finding] {
+        self.findings
+            .get(&entry.secret.arn)
+            .map_or(&[], Vec::as_slice)
+    }
 }
 
 pub struct Spec {
@@ -45,6 +66,7 @@ pub const SPECS: &[Spec] = &[
     spec(Column::LastRotated, "ROTATED", 10, 8),
     spec(Column::NextDue, "NEXT DUE", 10, 10),
     spec(Column::Status, "STATUS", 12, 2),
+    spec(Column::Audit, "AUDIT", 5, 3),
     spec(Column::LastAccessed, "ACCESSED", 10, 4),
 ];
 
@@ -70,6 +92,7 @@ pub const SORTABLE: &[Column] = &[
     Column::LastRotated,
     Column::NextDue,
     Column::Status,
+    Column::Audit,
     Column::LastAccessed,
 ];
 
@@ -122,7 +145,8 @@ pub fn fit(width: u16, multi_account: bool) -> Vec<Column> {
 }
 
 /// The text of one cell, neutralised: it is safe to print.
-pub fn text(column: Column, entry: &Entry, now: DateTime<Utc>) -> String {
+pub fn text(column: Column, entry: &Entry, ctx: &Ctx<'_>) -> String {
+    let now = ctx.now;
     let s = &entry.secret;
     let raw = match column {
         Column::Name => s.name.clone(),
@@ -156,6 +180,7 @@ pub fn text(column: Column, entry: &Entry, now: DateTime<Utc>) -> String {
         ),
         Column::Status => status(entry, now),
         Column::LastAccessed => date(entry.last_accessed()),
+        Column::Audit => badge(ctx.findings_of(entry)),
     };
     neutralise(&raw).into_owned()
 }
@@ -186,6 +211,23 @@ fn replicas(entry: &Entry) -> String {
         .join(",")
 }
 
+/// The audit badge: worst severity's letter and how many findings (warnings left out), or "ok".
+pub fn badge(findings: &[Finding]) -> String {
+    let counted: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.severity > Severity::Info)
+        .collect();
+    match counted.iter().map(|f| f.severity).max() {
+        Some(worst) => format!("{}{}", worst.letter(), counted.len()),
+        None => "ok".into(),
+    }
+}
+
+fn audit_rank(findings: &[Finding]) -> (Option<Severity>, usize) {
+    let counted = findings.iter().filter(|f| f.severity > Severity::Info);
+    (counted.clone().map(|f| f.severity).max(), counted.count())
+}
+
 /// How bad a row looks: its rotation posture, raised to "overdue" by a failed replica.
 pub fn severity(entry: &Entry, now: DateTime<Utc>) -> u8 {
     let rotation = RotationStatus::of(&entry.secret, now).severity();
@@ -201,7 +243,8 @@ pub fn date(d: Option<DateTime<Utc>>) -> String {
 }
 
 /// Orders two entries by a column; ties fall back to name so the order is stable.
-pub fn compare(column: Column, a: &Entry, b: &Entry, now: DateTime<Utc>) -> Ordering {
+pub fn compare(column: Column, a: &Entry, b: &Entry, ctx: &Ctx<'_>) -> Ordering {
+    let now = ctx.now;
     let (x, y) = (&a.secret, &b.secret);
     let primary = match column {
         Column::Name => Ordering::Equal,
@@ -211,7 +254,8 @@ pub fn compare(column: Column, a: &Entry, b: &Entry, now: DateTime<Utc>) -> Orde
         Column::NextDue => x.next_rotation.cmp(&y.next_rotation),
         Column::Rotation => (x.rotation.enabled, x.rotation.every_days)
             .cmp(&(y.rotation.enabled, y.rotation.every_days)),
-        other => text(other, a, now).cmp(&text(other, b, now)),
+        Column::Audit => audit_rank(ctx.findings_of(b)).cmp(&audit_rank(ctx.findings_of(a))),
+        other => text(other, a, ctx).cmp(&text(other, b, ctx)),
     };
     primary
         .then_with(|| x.name.cmp(&y.name))

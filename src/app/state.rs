@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use super::columns::Column;
+use super::columns::{Column, Ctx, Findings};
 use super::effect::RequestId;
 use super::filter::SearchIndex;
 use crate::domain::{Cell, CellHealth, Inventory, ReplicaStatus, Secret};
@@ -104,6 +104,9 @@ pub struct State {
     pub width: u16,
     pub height: u16,
     pub quitting: bool,
+    pub policy: std::sync::Arc<crate::audit::Policy>,
+    pub history: crate::audit::RotationHistory,
+    pub findings: Findings,
 }
 
 impl State {
@@ -154,6 +157,9 @@ impl State {
             width: 80,
             height: 24,
             quitting: false,
+            policy: std::sync::Arc::new(crate::audit::Policy::default()),
+            history: crate::audit::RotationHistory::default(),
+            findings: Findings::new(),
         }
     }
 
@@ -176,6 +182,13 @@ impl State {
     pub fn detail_entry(&self) -> Option<&crate::domain::Entry> {
         let arn = self.detail.as_deref()?;
         self.inventory.entries.iter().find(|e| e.secret.arn == arn)
+    }
+
+    pub fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            now: self.now,
+            findings: &self.findings,
+        }
     }
 
     pub fn loading(&self) -> bool {

@@ -140,7 +140,7 @@ pub fn csv(state: &State) -> Result<String, csv::Error> {
         let entry = &state.inventory.entries[i];
         let mut row: Vec<String> = SPECS
             .iter()
-            .map(|s| columns::text(s.column, entry, state.now))
+            .map(|s| columns::text(s.column, entry, &state.ctx()))
             .collect();
         row.push(neutralise(&entry.secret.arn).into_owned());
         w.write_record(&row)?;
@@ -157,7 +157,7 @@ pub fn table(state: &State) -> String {
         .iter()
         .map(|&i| {
             cols.iter()
-                .map(|c| columns::text(*c, &state.inventory.entries[i], state.now))
+                .map(|c| columns::text(*c, &state.inventory.entries[i], &state.ctx()))
                 .collect()
         })
         .collect();

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::inventory::keep_selection_visible;
 use crate::app::Effect;
+use crate::audit::rules;
 use crate::app::columns::{Column, compare};
 use crate::app::effect::RequestId;
 use crate::app::filter::SearchIndex;
@@ -78,9 +79,14 @@ pub fn replication_loaded(
                 .find(|e| e.secret.arn == arn)
             {
                 entry.secret.replication = Some(status.clone());
+                let findings = rules::check(entry, &state.history, &state.policy, state.now);
+                state.findings.insert(arn.clone(), findings);
             }
             state.replication.insert(arn, status);
-            if matches!(state.sort.column, Column::Status | Column::Replicas) {
+            if matches!(
+                state.sort.column,
+                Column::Status | Column::Replicas | Column::Audit
+            ) {
                 rebuild_rows(state);
             }
         }
@@ -107,7 +113,20 @@ fn rejoin(state: &mut State) {
     });
     state.inventory = Inventory::join(secrets);
     state.search = SearchIndex::build(&state.inventory.entries);
+    audit_all(state);
     sort_and_select(state, selected);
+}
+
+/// Re-runs the audit over the whole inventory (10,000 secrets take a few milliseconds).
+pub fn audit_all(state: &mut State) {
+    let mut findings = crate::app::columns::Findings::new();
+    for entry in &state.inventory.entries {
+        let f = rules::check(entry, &state.history, &state.policy, state.now);
+        if !f.is_empty() {
+            findings.insert(entry.secret.arn.clone(), f);
+        }
+    }
+    state.findings = findings;
 }
 
 /// Primaries whose replicas were seen but whose status is unknown: one DescribeSecret each.
@@ -144,10 +163,11 @@ pub fn rebuild_rows(state: &mut State) {
 fn sort_and_select(state: &mut State, selected_arn: Option<String>) {
     let mut matches = state.search.matches(&state.filter);
     let entries = &state.inventory.entries;
-    let (column, descending, now) = (state.sort.column, state.sort.descending, state.now);
+    let ctx = state.ctx();
+    let (column, descending) = (state.sort.column, state.sort.descending);
     let rank_by_score = !state.filter.trim().is_empty() && column == Column::Name;
     matches.sort_by(|(a, sa), (b, sb)| {
-        let by_column = compare(column, &entries[*a], &entries[*b], now);
+        let by_column = compare(column, &entries[*a], &entries[*b], &ctx);
         let by_column = if descending {
             by_column.reverse()
         } else {

@@ -54,10 +54,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let height = usize::from(area.height.saturating_sub(1));
     let start = state.cursor.offset.min(state.rows.len());
     let end = (start + height).min(state.rows.len());
+    let ctx = state.ctx();
     let rows = state.rows[start..end].iter().enumerate().map(|(i, &idx)| {
         let entry = &state.inventory.entries[idx];
         let cells = cols.iter().map(|c| {
-            let text = columns::text(*c, entry, state.now);
+            let text = columns::text(*c, entry, &ctx);
             match c {
                 Column::Status => {
                     let status = RotationStatus::of(&entry.secret, state.now);

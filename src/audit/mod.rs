@@ -1,0 +1,41 @@
+//! The compliance audit: pure rules from the inventory (and CloudTrail, once loaded) to findings,
+//! with the thresholds AWS Config, Security Hub and Prowler use, so no AWS Config is needed.
+
+pub mod finding;
+pub mod naming;
+pub mod policy;
+pub mod rules;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+pub use finding::{Finding, RuleId, Severity};
+pub use policy::{Policy, PolicyError};
+
+use crate::domain::Entry;
+
+/// What CloudTrail says about rotations: the latest failure and success per secret ARN.
+#[derive(Debug, Clone, Default)]
+pub struct RotationHistory {
+    pub last_failed: HashMap<String, DateTime<Utc>>,
+    pub last_succeeded: HashMap<String, DateTime<Utc>>,
+}
+
+/// Every finding for every entry, in inventory order, rule order within a secret.
+pub fn evaluate(
+    entries: &[Entry],
+    history: &RotationHistory,
+    policy: &Policy,
+    now: DateTime<Utc>,
+) -> Vec<Finding> {
+    entries
+        .iter()
+        .flat_map(|e| rules::check(e, history, policy, now))
+        .collect()
+}
+
+/// The highest severity among findings, for exit codes and badges.
+pub fn worst(findings: &[Finding]) -> Option<Severity> {
+    findings.iter().map(|f| f.severity).max()
+}
