@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::Action;
 use super::effect::RequestId;
-use crate::domain::{Cell, ReplicaStatus};
+use crate::domain::{Cell, ReplicaStatus, Secret};
 use crate::source::{CellError, CellResult};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +26,12 @@ pub enum Msg {
         cell: Cell,
         at: DateTime<Utc>,
         result: CellResult,
+    },
+    /// One page of a cell that is still loading.
+    CellPage {
+        request: RequestId,
+        cell: Cell,
+        secrets: Vec<Secret>,
     },
     ReplicationLoaded {
         request: RequestId,

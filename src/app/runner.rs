@@ -14,7 +14,18 @@ pub fn spawn(effect: Effect, source: &Arc<dyn InventorySource>, tx: &UnboundedSe
     let tx = tx.clone();
     match effect {
         Effect::LoadCell { request, cell } => {
-            let fut = source.load_cell(cell.clone());
+            let pages = tx.clone();
+            let page_cell = cell.clone();
+            let fut = source.load_cell(
+                cell.clone(),
+                Box::new(move |secrets| {
+                    let _ = pages.send(Msg::CellPage {
+                        request,
+                        cell: page_cell.clone(),
+                        secrets: secrets.to_vec(),
+                    });
+                }),
+            );
             tokio::spawn(async move {
                 let result = fut.await;
                 let _ = tx.send(Msg::CellLoaded {
@@ -51,7 +62,9 @@ pub async fn run_to_completion(state: &mut State, source: Arc<dyn InventorySourc
     }
     while outstanding > 0 {
         let Some(msg) = rx.recv().await else { break };
-        outstanding -= 1;
+        if !matches!(msg, Msg::CellPage { .. }) {
+            outstanding -= 1;
+        }
         update(state, Msg::Tick(Utc::now()));
         for effect in update(state, msg) {
             if effect != Effect::Quit {

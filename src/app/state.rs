@@ -67,6 +67,16 @@ pub struct Notice {
     pub text: String,
 }
 
+/// (account, region of the primary, name): how a replica finds its primary.
+pub type JoinKey = (String, String, String);
+
+/// Primaries and replicas seen in pages of cells still loading.
+#[derive(Debug, Clone, Default)]
+pub struct EarlyJoin {
+    pub primaries: HashMap<JoinKey, Secret>,
+    pub replicas: HashSet<JoinKey>,
+}
+
 #[derive(Debug, Clone)]
 pub struct State {
     pub source: SourceInfo,
@@ -99,6 +109,8 @@ pub struct State {
     pub replication: HashMap<String, Vec<ReplicaStatus>>,
     /// Replication status shown from before the last refresh, to be asked for again.
     pub stale_replication: HashSet<String>,
+    /// Pages seen during the current load, to ask for replication status before cells finish.
+    pub early: EarlyJoin,
     pub next_request: RequestId,
     /// Terminal size; the table height follows from it.
     pub width: u16,
@@ -153,6 +165,7 @@ impl State {
             describing: HashSet::new(),
             replication: HashMap::new(),
             stale_replication: HashSet::new(),
+            early: EarlyJoin::default(),
             next_request: 1,
             width: 80,
             height: 24,

@@ -66,11 +66,14 @@ impl std::fmt::Display for CellError {
 
 pub type CellResult = Result<Vec<Secret>, CellError>;
 
+/// Called with each page as it arrives, so the core can act before the whole cell is listed.
+pub type OnPage = Box<dyn Fn(&[Secret]) + Send + Sync>;
+
 /// The port the core's effects run against. Futures are `'static` so the runtime can spawn them.
 pub trait InventorySource: Send + Sync {
     fn info(&self) -> SourceInfo;
-    /// Lists one (account, region) cell. Never reads secret values.
-    fn load_cell(&self, cell: Cell) -> BoxFuture<'static, CellResult>;
+    /// Lists one (account, region) cell, page by page. Never reads secret values.
+    fn load_cell(&self, cell: Cell, on_page: OnPage) -> BoxFuture<'static, CellResult>;
     /// Replication status of a primary (DescribeSecret), only where the inventory needs it.
     fn describe_replication(
         &self,

@@ -4,7 +4,7 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 
 use super::snapshot::Snapshot;
-use super::{CellError, CellResult, InventorySource, SourceInfo, SourceKind};
+use super::{CellError, CellResult, InventorySource, OnPage, SourceInfo, SourceKind};
 use crate::domain::{Cell, CellHealth, ReplicaStatus, Secret};
 
 pub struct SnapshotSource {
@@ -49,7 +49,7 @@ impl InventorySource for SnapshotSource {
         }
     }
 
-    fn load_cell(&self, cell: Cell) -> BoxFuture<'static, CellResult> {
+    fn load_cell(&self, cell: Cell, _on_page: OnPage) -> BoxFuture<'static, CellResult> {
         // A cell that had failed when the snapshot was taken fails the same way offline.
         let recorded = self
             .snapshot

@@ -4,12 +4,12 @@ use chrono::{DateTime, Utc};
 
 use super::inventory::keep_selection_visible;
 use crate::app::Effect;
-use crate::audit::rules;
 use crate::app::columns::{Column, compare};
 use crate::app::effect::RequestId;
 use crate::app::filter::SearchIndex;
 use crate::app::state::{Notice, NoticeLevel, State};
-use crate::domain::{Cell, CellHealth, Inventory, ReplicaStatus};
+use crate::audit::rules;
+use crate::domain::{Cell, CellHealth, Inventory, ReplicaStatus, Secret};
 use crate::source::{CellError, CellResult};
 
 /// The first load: every cell at once.
@@ -19,6 +19,7 @@ pub fn start(state: &mut State) -> Vec<Effect> {
 
 /// Reloads every cell in the background; what is on screen stays until new data arrives.
 pub fn refresh(state: &mut State) -> Vec<Effect> {
+    state.early = Default::default();
     state.stale_replication = state.replication.keys().cloned().collect();
     let cells: Vec<Cell> = state.cells.keys().cloned().collect();
     let mut effects = Vec::with_capacity(cells.len());
@@ -60,6 +61,56 @@ pub fn cell_loaded(
     }
     rejoin(state);
     describe_where_needed(state)
+}
+
+/// A page of a loading cell: primaries meet the replicas already seen (and the other way
+/// round), so DescribeSecret starts while the rest of the fleet is still being listed.
+pub fn page_arrived(
+    state: &mut State,
+    request: RequestId,
+    cell: &Cell,
+    secrets: &[Secret],
+) -> Vec<Effect> {
+    if state.cells.get(cell).and_then(|c| c.request) != Some(request) {
+        return Vec::new();
+    }
+    let mut wanted = Vec::new();
+    for s in secrets {
+        if s.is_replica() {
+            let key = (
+                s.account.clone(),
+                s.primary_region.clone().unwrap_or_default(),
+                s.name.clone(),
+            );
+            if let Some(primary) = state.early.primaries.get(&key) {
+                wanted.push(primary.clone());
+            }
+            state.early.replicas.insert(key);
+        } else {
+            let key = (s.account.clone(), s.region.clone(), s.name.clone());
+            if state.early.replicas.contains(&key) || s.primary_region.is_some() {
+                wanted.push(s.clone());
+            }
+            state.early.primaries.insert(key, s.clone());
+        }
+    }
+    wanted
+        .into_iter()
+        .filter(|s| s.replication.is_none())
+        .filter_map(|secret| {
+            let known = state.replication.contains_key(&secret.arn)
+                && !state.stale_replication.contains(&secret.arn);
+            if known || state.describing.contains(&secret.arn) {
+                return None;
+            }
+            state.stale_replication.remove(&secret.arn);
+            state.describing.insert(secret.arn.clone());
+            Some(Effect::DescribeReplication {
+                request: state.alloc_request(),
+                secret: Box::new(secret),
+            })
+        })
+        .collect()
 }
 
 pub fn replication_loaded(

@@ -32,6 +32,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             at,
             result,
         } => load::cell_loaded(state, request, cell, at, result),
+        Msg::CellPage {
+            request,
+            cell,
+            secrets,
+        } => load::page_arrived(state, request, &cell, &secrets),
         Msg::ReplicationLoaded {
             request: _,
             arn,

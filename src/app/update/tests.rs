@@ -259,7 +259,8 @@ fn opening_the_demo_shows_the_top_of_the_list_whatever_order_cells_arrive_in() {
             let Effect::LoadCell { request, cell } = e else {
                 continue;
             };
-            let result = futures::executor::block_on(source.load_cell(cell.clone()));
+            let result =
+                futures::executor::block_on(source.load_cell(cell.clone(), Box::new(|_| {})));
             update(
                 &mut state,
                 Msg::CellLoaded {
@@ -364,4 +365,62 @@ fn replication_status_lands_on_its_secret_and_survives_a_refresh() {
         assert!(find(&state));
     }
     assert_eq!(asked, 1);
+}
+
+#[test]
+fn describe_starts_from_pages_before_any_cell_finishes_and_only_once() {
+    let mut state = fixtures::empty_state(now());
+    let effects = super::start(&mut state);
+    let loads: Vec<_> = effects
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::LoadCell { request, cell } => Some((request, cell)),
+            _ => None,
+        })
+        .collect();
+    let primary = fixtures::secrets(1, "us-east-1").remove(0);
+    let replica = fixtures::replica_of(&primary, "eu-west-1");
+    let (eu, us) = if loads[0].1.region == "eu-west-1" {
+        (loads[0].clone(), loads[1].clone())
+    } else {
+        (loads[1].clone(), loads[0].clone())
+    };
+    let first = update(
+        &mut state,
+        Msg::CellPage {
+            request: eu.0,
+            cell: eu.1.clone(),
+            secrets: vec![replica.clone()],
+        },
+    );
+    assert!(first.is_empty());
+    let second = update(
+        &mut state,
+        Msg::CellPage {
+            request: us.0,
+            cell: us.1.clone(),
+            secrets: vec![primary.clone()],
+        },
+    );
+    assert_eq!(second.len(), 1, "{second:?}");
+    // When the cells complete, the join finds nothing left to ask.
+    let a = update(
+        &mut state,
+        Msg::CellLoaded {
+            request: eu.0,
+            cell: eu.1,
+            at: now(),
+            result: Ok(vec![replica]),
+        },
+    );
+    let b = update(
+        &mut state,
+        Msg::CellLoaded {
+            request: us.0,
+            cell: us.1,
+            at: now(),
+            result: Ok(vec![primary]),
+        },
+    );
+    assert!(a.is_empty() && b.is_empty(), "{a:?} {b:?}");
 }

@@ -13,7 +13,7 @@ use futures::future::BoxFuture;
 
 pub use connect::{AwsOptions, connect};
 
-use super::{CellError, CellResult, InventorySource, SourceInfo, SourceKind};
+use super::{CellError, CellResult, InventorySource, OnPage, SourceInfo, SourceKind};
 use crate::domain::{Account, Cell, ReplicaStatus, Secret};
 
 /// How one profile resolved: its account and SDK config, or why it could not be reached.
@@ -76,7 +76,7 @@ impl InventorySource for AwsSource {
         }
     }
 
-    fn load_cell(&self, cell: Cell) -> BoxFuture<'static, CellResult> {
+    fn load_cell(&self, cell: Cell, on_page: OnPage) -> BoxFuture<'static, CellResult> {
         if let Some(failure) = self.failure_of(&cell.account) {
             return async move { Err(failure) }.boxed();
         }
@@ -84,7 +84,7 @@ impl InventorySource for AwsSource {
             let msg = format!("no client for {} {}", cell.account, cell.region);
             return async move { Err(CellError::failed(msg)) }.boxed();
         };
-        async move { list_cell(&client, &cell).await }.boxed()
+        async move { list_cell(&client, &cell, &on_page).await }.boxed()
     }
 
     fn describe_replication(
@@ -108,7 +108,11 @@ impl InventorySource for AwsSource {
 }
 
 /// Every secret of one cell, ListSecrets pages of 100, secrets pending deletion included.
-async fn list_cell(client: &aws_sdk_secretsmanager::Client, cell: &Cell) -> CellResult {
+async fn list_cell(
+    client: &aws_sdk_secretsmanager::Client,
+    cell: &Cell,
+    on_page: &OnPage,
+) -> CellResult {
     let mut pages = client
         .list_secrets()
         .max_results(100)
@@ -118,11 +122,13 @@ async fn list_cell(client: &aws_sdk_secretsmanager::Client, cell: &Cell) -> Cell
     let mut secrets = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(errors::classify)?;
+        let start = secrets.len();
         secrets.extend(
             page.secret_list()
                 .iter()
                 .map(|entry| convert::secret(entry, cell)),
         );
+        on_page(&secrets[start..]);
     }
     Ok(secrets)
 }

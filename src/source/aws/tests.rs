@@ -25,7 +25,10 @@ async fn health_for(status: u16, kind: &'static str, message: &'static str) -> C
         mock!(Client::list_secrets).then_http_response(move || json_error(status, kind, message));
     let client = mock_client!(aws_sdk_secretsmanager, RuleMode::MatchAny, [&rule]);
     let cell = Cell::new("111122223333", "eu-west-1");
-    list_cell(&client, &cell).await.unwrap_err().health
+    list_cell(&client, &cell, &(Box::new(|_: &[_]| {}) as super::OnPage))
+        .await
+        .unwrap_err()
+        .health
 }
 
 #[tokio::test]
