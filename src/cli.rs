@@ -37,6 +37,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
 
+    /// Audit policy (TOML). Default: <config dir>/policy.toml if present, else built-in defaults.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+
     /// Allow AWS writes (each still needs a preview and a typed confirmation).
     #[arg(long, global = true)]
     pub allow_write: bool,
@@ -51,6 +55,15 @@ pub enum Command {
     Inventory {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+    },
+    /// Evaluate the compliance rules and print the findings.
+    /// Exit 0 when nothing reaches --fail-on, 1 when something does, 2 on errors.
+    Audit {
+        #[arg(long, value_enum, default_value_t = AuditFormat::Table)]
+        format: AuditFormat,
+        /// The lowest severity that makes the exit code 1.
+        #[arg(long, value_enum, default_value_t = FailOn::High)]
+        fail_on: FailOn,
     },
     /// Snapshot files: capture the current source for offline review.
     Snapshot {
@@ -73,4 +86,35 @@ pub enum Format {
     Table,
     Json,
     Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    Table,
+    Json,
+    Csv,
+    Markdown,
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl FailOn {
+    pub fn severity(self) -> crate::audit::Severity {
+        use crate::audit::Severity;
+        match self {
+            Self::Info => Severity::Info,
+            Self::Low => Severity::Low,
+            Self::Medium => Severity::Medium,
+            Self::High => Severity::High,
+            Self::Critical => Severity::Critical,
+        }
+    }
 }

@@ -10,7 +10,8 @@ use clap::Parser;
 
 use strongroom::app::State;
 use strongroom::app::runner::run_to_completion;
-use strongroom::cli::{Cli, Command, Format, SnapshotCommand};
+use strongroom::audit::Policy;
+use strongroom::cli::{AuditFormat, Cli, Command, Format, SnapshotCommand};
 use strongroom::source::aws::{AwsOptions, connect};
 use strongroom::source::snapshot::{self, CellRecord, SCHEMA_VERSION, Snapshot};
 use strongroom::source::snapshot_source::SnapshotSource;
@@ -59,8 +60,10 @@ async fn run(
     state_dir: PathBuf,
     config_dir: Option<PathBuf>,
 ) -> color_eyre::Result<ExitCode> {
+    let policy = Policy::load(cli.policy.as_deref(), config_dir.as_deref())?;
     let (source, problems) = open_source(&cli).await?;
     let mut state = State::new(source.info(), !cli.allow_write, Utc::now());
+    state.policy = std::sync::Arc::new(policy);
     match cli.command {
         None => {
             let keymap = Keymap::load(config_dir.map(|d| d.join("keymap.toml")).as_deref())?;
@@ -91,6 +94,35 @@ async fn run(
             };
             print!("{out}");
             Ok(finish(&state, problems.is_empty()))
+        }
+        Some(Command::Audit { format, fail_on }) => {
+            for p in &problems {
+                eprintln!("strongroom: {p}");
+            }
+            run_to_completion(&mut state, source).await;
+            let out = match format {
+                AuditFormat::Table => report::audit::table(&state),
+                AuditFormat::Json => report::audit::json(&state)?,
+                AuditFormat::Csv => report::audit::csv(&state)?,
+                AuditFormat::Markdown => report::audit::markdown(&state),
+                AuditFormat::Sarif => report::audit::sarif(&state)?,
+            };
+            print!("{out}");
+            let failed = finish(&state, problems.is_empty());
+            if failed != ExitCode::SUCCESS {
+                return Ok(failed);
+            }
+            let threshold = fail_on.severity();
+            let reached = state
+                .findings
+                .values()
+                .flatten()
+                .any(|f| f.severity >= threshold);
+            Ok(if reached {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Some(Command::Snapshot {
             command: SnapshotCommand::Export { output },

@@ -22,6 +22,7 @@ pub enum Action {
     SortNext,
     SortPrevious,
     SortReverse,
+    GroupNext,
 }
 
 impl Action {
@@ -43,6 +44,7 @@ impl Action {
         Action::SortNext,
         Action::SortPrevious,
         Action::SortReverse,
+        Action::GroupNext,
     ];
 
     pub fn name(self) -> &'static str {
@@ -64,6 +66,7 @@ impl Action {
             Action::SortNext => "sort_next",
             Action::SortPrevious => "sort_previous",
             Action::SortReverse => "sort_reverse",
+            Action::GroupNext => "group_next",
         }
     }
 

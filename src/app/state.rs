@@ -14,6 +14,7 @@ use crate::source::SourceInfo;
 pub enum View {
     Inventory,
     Detail,
+    Audit,
     Help,
 }
 
@@ -22,6 +23,8 @@ impl View {
         ("inventory", View::Inventory),
         ("secrets", View::Inventory),
         ("detail", View::Detail),
+        ("audit", View::Audit),
+        ("findings", View::Audit),
         ("help", View::Help),
     ];
 }
@@ -65,6 +68,21 @@ pub enum NoticeLevel {
 pub struct Notice {
     pub level: NoticeLevel,
     pub text: String,
+}
+
+/// How the findings view groups its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditGroup {
+    Rule,
+    Owner,
+    Severity,
+}
+
+/// One row of the findings view: a secret's finding, by ARN and index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRow {
+    pub arn: String,
+    pub index: usize,
 }
 
 /// (account, region of the primary, name): how a replica finds its primary.
@@ -119,6 +137,10 @@ pub struct State {
     pub policy: std::sync::Arc<crate::audit::Policy>,
     pub history: crate::audit::RotationHistory,
     pub findings: Findings,
+    pub audit_group: AuditGroup,
+    pub audit_filter: String,
+    pub audit_rows: Vec<AuditRow>,
+    pub audit_cursor: Cursor,
 }
 
 impl State {
@@ -173,6 +195,10 @@ impl State {
             policy: std::sync::Arc::new(crate::audit::Policy::default()),
             history: crate::audit::RotationHistory::default(),
             findings: Findings::new(),
+            audit_group: AuditGroup::Rule,
+            audit_filter: String::new(),
+            audit_rows: Vec::new(),
+            audit_cursor: Cursor::default(),
         }
     }
 
@@ -195,6 +221,10 @@ impl State {
     pub fn detail_entry(&self) -> Option<&crate::domain::Entry> {
         let arn = self.detail.as_deref()?;
         self.inventory.entries.iter().find(|e| e.secret.arn == arn)
+    }
+
+    pub fn audit_finding(&self, row: &AuditRow) -> Option<&crate::audit::Finding> {
+        self.findings.get(&row.arn).and_then(|f| f.get(row.index))
     }
 
     pub fn ctx(&self) -> Ctx<'_> {

@@ -39,3 +39,6 @@ pub fn evaluate(
 pub fn worst(findings: &[Finding]) -> Option<Severity> {
     findings.iter().map(|f| f.severity).max()
 }
+
+#[cfg(test)]
+mod example_test;

@@ -22,8 +22,7 @@ pub fn glob(pattern: &str, text: &str) -> bool {
         return pattern == text;
     }
     let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last)
-    {
+    if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last) {
         return false;
     }
     let mut rest = &text[first.len()..text.len() - last.len()];
@@ -51,7 +50,11 @@ mod tests {
         assert!(!fits(t, "/clarivum/qa/billing/stripe-key", &envs()));
         assert!(!fits(t, "/clarivum/prod/billing", &envs()));
         assert!(!fits(t, "/clarivum/prod//key", &envs()));
-        assert!(fits("<env>/<service>/<name>", "stage/db/app-primary", &envs()));
+        assert!(fits(
+            "<env>/<service>/<name>",
+            "stage/db/app-primary",
+            &envs()
+        ));
         assert!(!fits("<env>/<service>/<name>", "rds!db-1234", &envs()));
     }
 

@@ -60,17 +60,30 @@ impl Default for Policy {
             max_rotation_interval_days: None,
             unused_days: 90,
             due_soon_days: 14,
-            required_tags: vec!["Owner".into(), "RotationDays".into(), "Classification".into()],
+            required_tags: vec![
+                "Owner".into(),
+                "RotationDays".into(),
+                "Classification".into(),
+            ],
             naming_patterns: vec![
                 "/<project>/<env>/<service>/<name>".into(),
                 "<env>/<service>/<name>".into(),
             ],
-            environments: ["dev", "test", "qa", "stage", "staging", "uat", "prod", "production"]
-                .map(String::from)
-                .to_vec(),
+            environments: [
+                "dev",
+                "test",
+                "qa",
+                "stage",
+                "staging",
+                "uat",
+                "prod",
+                "production",
+            ]
+            .map(String::from)
+            .to_vec(),
             dr_regions: Vec::new(),
             replicate_classifications: vec!["critical".into()],
-            replicate_environments: vec!["prod".into()],
+            replicate_environments: Vec::new(),
             classification_rotation_days: BTreeMap::new(),
             rules: RULES
                 .iter()
@@ -96,10 +109,10 @@ impl Policy {
             unused_days: self.unused_days,
             rules: self.rules.clone(),
         };
-        if let Some(limit) = secret
-            .tag("Classification")
-            .and_then(|c| self.classification_rotation_days.get(&c.to_ascii_lowercase()))
-        {
+        if let Some(limit) = secret.tag("Classification").and_then(|c| {
+            self.classification_rotation_days
+                .get(&c.to_ascii_lowercase())
+        }) {
             eff.rotation_max_days = eff.rotation_max_days.min(*limit);
         }
         for o in self.overrides.iter().filter(|o| o.applies(secret)) {
@@ -127,7 +140,9 @@ impl Policy {
     pub fn load(explicit: Option<&Path>, config_dir: Option<&Path>) -> Result<Self, PolicyError> {
         let path = match explicit {
             Some(p) => Some(p.to_path_buf()),
-            None => config_dir.map(|d| d.join("policy.toml")).filter(|p| p.exists()),
+            None => config_dir
+                .map(|d| d.join("policy.toml"))
+                .filter(|p| p.exists()),
         };
         let Some(path) = path else {
             return Ok(Self::default());
@@ -240,7 +255,9 @@ struct OverrideFile {
 pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
     let err = |span: Option<std::ops::Range<usize>>, key: &str, message: String| PolicyError {
         file: file.to_string(),
-        line: span.map_or(0, |s| text[..s.start.min(text.len())].matches('\n').count() + 1),
+        line: span.map_or(0, |s| {
+            text[..s.start.min(text.len())].matches('\n').count() + 1
+        }),
         key: key.to_string(),
         message,
     };
@@ -345,8 +362,10 @@ pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
             out.disable.push(rule(d, "override.disable")?);
         }
         for (r, s) in &o.severity {
-            out.severity
-                .insert(rule(r, "override.severity")?, severity(s, "override.severity")?);
+            out.severity.insert(
+                rule(r, "override.severity")?,
+                severity(s, "override.severity")?,
+            );
         }
         p.overrides.push(out);
     }
@@ -391,12 +410,19 @@ disable = ["unused", "rotation-enabled"]
         let cmk = p.rules[&RuleId::CustomerManagedKey];
         assert!(cmk.enabled);
         assert_eq!(cmk.severity, Severity::Medium);
-        assert_eq!(p.overrides[0].disable, vec![RuleId::Unused, RuleId::RotationEnabled]);
+        assert_eq!(
+            p.overrides[0].disable,
+            vec![RuleId::Unused, RuleId::RotationEnabled]
+        );
     }
 
     #[test]
     fn an_unknown_key_names_line_and_key() {
-        let e = parse("[thresholds]\nrotation_max_days = 60\nunusd_days = 3\n", "p.toml").unwrap_err();
+        let e = parse(
+            "[thresholds]\nrotation_max_days = 60\nunusd_days = 3\n",
+            "p.toml",
+        )
+        .unwrap_err();
         assert_eq!((e.line, e.key.as_str()), (3, "unusd_days"), "{e}");
         assert!(e.to_string().starts_with("p.toml:3: unusd_days:"), "{e}");
     }
@@ -405,9 +431,16 @@ disable = ["unused", "rotation-enabled"]
     fn an_unknown_rule_or_severity_names_its_line() {
         let e = parse("\n[rules.rotation-enabld]\nenabled = false\n", "p.toml").unwrap_err();
         assert_eq!(e.line, 2, "{e}");
-        assert!(e.message.contains("unknown rule \"rotation-enabld\""), "{e}");
+        assert!(
+            e.message.contains("unknown rule \"rotation-enabld\""),
+            "{e}"
+        );
         let e = parse("[rules.unused]\nseverity = \"urgent\"\n", "p.toml").unwrap_err();
-        assert_eq!((e.line, e.key.as_str()), (2, "rules.unused.severity"), "{e}");
+        assert_eq!(
+            (e.line, e.key.as_str()),
+            (2, "rules.unused.severity"),
+            "{e}"
+        );
         let e = parse("[[override]]\ntag = \"Owner\"\n", "p.toml").unwrap_err();
         assert_eq!(e.line, 2, "{e}");
     }
@@ -420,9 +453,15 @@ disable = ["unused", "rotation-enabled"]
         )
         .unwrap();
         let mut s = crate::app::fixtures::secrets(1, "us-east-1").remove(0);
-        s.tags = vec![crate::domain::Tag { key: "classification".into(), value: "Critical".into() }];
+        s.tags = vec![crate::domain::Tag {
+            key: "classification".into(),
+            value: "Critical".into(),
+        }];
         assert_eq!(p.for_secret(&s).rotation_max_days, 30);
-        s.tags.push(crate::domain::Tag { key: "Environment".into(), value: "dev".into() });
+        s.tags.push(crate::domain::Tag {
+            key: "Environment".into(),
+            value: "dev".into(),
+        });
         let eff = p.for_secret(&s);
         assert_eq!(eff.unused_days, 365);
         assert!(!eff.rules[&RuleId::RotatedWithin].enabled);

@@ -1,3 +1,4 @@
 //! Headless outputs: the same rows the TUI shows, as a table, JSON or CSV.
 
+pub mod audit;
 pub mod inventory;

@@ -22,6 +22,7 @@ pub enum Section {
     Global,
     Inventory,
     Detail,
+    Audit,
     Help,
 }
 
@@ -30,6 +31,7 @@ impl Section {
         match view {
             View::Inventory => Self::Inventory,
             View::Detail => Self::Detail,
+            View::Audit => Self::Audit,
             View::Help => Self::Help,
         }
     }
@@ -39,6 +41,7 @@ impl Section {
             Self::Global => "Everywhere",
             Self::Inventory => "Inventory",
             Self::Detail => "Secret detail",
+            Self::Audit => "Audit findings",
             Self::Help => "Help",
         }
     }
@@ -75,6 +78,8 @@ struct File {
     inventory: Vec<Entry>,
     #[serde(default)]
     detail: Vec<Entry>,
+    #[serde(default)]
+    audit: Vec<Entry>,
     #[serde(default)]
     help: Vec<Entry>,
 }
@@ -156,6 +161,7 @@ fn parse(text: &str, file: &str) -> Result<Keymap, KeymapError> {
         (Section::Global, parsed.global),
         (Section::Inventory, parsed.inventory),
         (Section::Detail, parsed.detail),
+        (Section::Audit, parsed.audit),
         (Section::Help, parsed.help),
     ] {
         for entry in entries {

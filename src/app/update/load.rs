@@ -178,6 +178,9 @@ pub fn audit_all(state: &mut State) {
         }
     }
     state.findings = findings;
+    if state.view == crate::app::state::View::Audit {
+        super::audit::rebuild(state);
+    }
 }
 
 /// Primaries whose replicas were seen but whose status is unknown: one DescribeSecret each.

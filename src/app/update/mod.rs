@@ -1,5 +1,6 @@
 //! `update(state, msg) -> effects`: the only place state changes. One file per view.
 
+pub mod audit;
 mod detail;
 mod help;
 mod inventory;
@@ -69,6 +70,7 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
         _ => match state.view {
             View::Inventory => inventory::act(state, action),
             View::Detail => detail::act(state, action),
+            View::Audit => audit::act(state, action),
             View::Help => help::act(state, action),
         },
     }
@@ -81,6 +83,7 @@ fn scroll(state: &mut State, delta: i32) -> Vec<Effect> {
         effects.extend(match state.view {
             View::Inventory => inventory::act(state, action),
             View::Detail => detail::act(state, action),
+            View::Audit => audit::act(state, action),
             View::Help => help::act(state, action),
         });
     }
@@ -93,8 +96,10 @@ pub(crate) fn open(state: &mut State, view: View) {
         state.back.push(state.view);
         state.view = view;
     }
-    if view == View::Help {
-        state.help_scroll = 0;
+    match view {
+        View::Help => state.help_scroll = 0,
+        View::Audit => audit::rebuild(state),
+        _ => {}
     }
 }
 

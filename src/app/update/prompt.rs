@@ -26,8 +26,13 @@ pub fn key(state: &mut State, key: PromptKey) -> Vec<Effect> {
         (Mode::Filter, PromptKey::Cancel) => {
             state.mode = Mode::Normal;
             state.prompt.clear();
-            state.filter.clear();
-            rebuild_rows(state);
+            if state.view == View::Audit {
+                state.audit_filter.clear();
+                super::audit::rebuild(state);
+            } else {
+                state.filter.clear();
+                rebuild_rows(state);
+            }
             Vec::new()
         }
         (Mode::Command, PromptKey::Submit) => {
@@ -44,7 +49,11 @@ pub fn key(state: &mut State, key: PromptKey) -> Vec<Effect> {
 }
 
 fn live_filter(state: &mut State) {
-    if state.mode == Mode::Filter {
+    if state.mode == Mode::Filter && state.view == View::Audit {
+        state.audit_filter = state.prompt.clone();
+        state.audit_cursor.selected = 0;
+        super::audit::rebuild(state);
+    } else if state.mode == Mode::Filter {
         state.filter = state.prompt.clone();
         state.cursor.selected = 0;
         rebuild_rows(state);
@@ -86,7 +95,7 @@ fn run(state: &mut State, line: &str) -> Vec<Effect> {
             None => error(
                 state,
                 format!(
-                    "unknown command :{name}. Views: :inventory, :help; verbs: :sort COLUMN [desc], :filter TEXT, :refresh, :quit"
+                    "unknown command :{name}. Views: :inventory, :audit, :help; verbs: :sort COLUMN [desc], :filter TEXT, :refresh, :quit"
                 ),
             ),
         },

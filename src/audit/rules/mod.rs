@@ -64,7 +64,10 @@ pub fn check(
 type Found = Option<(RuleId, String, Evidence)>;
 
 fn ev(pairs: &[(&str, String)]) -> Evidence {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
 }
 
 fn day(d: DateTime<Utc>) -> String {
@@ -105,15 +108,24 @@ fn rotation_scheduled(e: &Entry, now: DateTime<Utc>) -> Found {
         let last = s.last_rotated.map_or_else(|| "never".into(), day);
         (
             RuleId::RotationScheduled,
-            format!("scheduled rotation did not happen: due {}, {late} days ago", day(due)),
-            ev(&[("last_rotated", last), ("next_due", day(due)), ("days_late", late.to_string())]),
+            format!(
+                "scheduled rotation did not happen: due {}, {late} days ago",
+                day(due)
+            ),
+            ev(&[
+                ("last_rotated", last),
+                ("next_due", day(due)),
+                ("days_late", late.to_string()),
+            ]),
         )
     })
 }
 
 fn rotated_within(e: &Entry, eff: &Effective, now: DateTime<Utc>) -> Found {
     let s = &e.secret;
-    let tag_limit = s.tag("RotationDays").and_then(|v| v.trim().parse::<i64>().ok());
+    let tag_limit = s
+        .tag("RotationDays")
+        .and_then(|v| v.trim().parse::<i64>().ok());
     // The secret's own RotationDays is its limit; the policy (and classification) may be stricter.
     let limit = match tag_limit {
         Some(t) => t.min(eff.rotation_max_days),
@@ -199,7 +211,10 @@ fn required_tags(e: &Entry, policy: &Policy) -> Found {
     let mut missing = Vec::new();
     let mut wrong_case = Vec::new();
     for key in &policy.required_tags {
-        if s.tags.iter().any(|t| t.key == *key && !t.value.trim().is_empty()) {
+        if s.tags
+            .iter()
+            .any(|t| t.key == *key && !t.value.trim().is_empty())
+        {
             continue;
         }
         match s.tags.iter().find(|t| t.key.eq_ignore_ascii_case(key)) {
@@ -249,7 +264,10 @@ fn naming(e: &Entry, policy: &Policy) -> Found {
     (!ok).then(|| {
         (
             RuleId::NamingConvention,
-            format!("name does not follow {}", policy.naming_patterns.join(" or ")),
+            format!(
+                "name does not follow {}",
+                policy.naming_patterns.join(" or ")
+            ),
             ev(&[("name", name.clone())]),
         )
     })
@@ -265,7 +283,8 @@ fn stuck(e: &Entry, history: &RotationHistory) -> Found {
                 ("pending_version", v.id.clone()),
                 (
                     "current_version",
-                    s.current_version().map_or_else(|| "none".into(), |c| c.id.clone()),
+                    s.current_version()
+                        .map_or_else(|| "none".into(), |c| c.id.clone()),
                 ),
             ]),
         ));
@@ -283,7 +302,8 @@ fn stuck(e: &Entry, history: &RotationHistory) -> Found {
                 ("last_rotation_failed", failed.to_rfc3339()),
                 (
                     "last_rotation_succeeded",
-                    succeeded.map_or_else(|| "none in the events loaded".into(), |t| t.to_rfc3339()),
+                    succeeded
+                        .map_or_else(|| "none in the events loaded".into(), |t| t.to_rfc3339()),
                 ),
             ]),
         )
@@ -332,7 +352,13 @@ fn replication(e: &Entry, policy: &Policy) -> Found {
         } else {
             views
                 .iter()
-                .map(|v| format!("replica in {} failed: {}", v.region, v.message.unwrap_or("")))
+                .map(|v| {
+                    format!(
+                        "replica in {} failed: {}",
+                        v.region,
+                        v.message.unwrap_or("")
+                    )
+                })
                 .collect()
         }
     } else {

@@ -12,7 +12,10 @@ fn now() -> DateTime<Utc> {
 fn tags(pairs: &[(&str, &str)]) -> Vec<Tag> {
     pairs
         .iter()
-        .map(|(k, v)| Tag { key: k.to_string(), value: v.to_string() })
+        .map(|(k, v)| Tag {
+            key: k.to_string(),
+            value: v.to_string(),
+        })
         .collect()
 }
 
@@ -20,7 +23,10 @@ fn tags(pairs: &[(&str, &str)]) -> Vec<Tag> {
 fn good() -> Secret {
     let mut s = crate::app::fixtures::secrets(1, "us-east-1").remove(0);
     s.name = "/clarivum/stage/billing/api-key".into();
-    s.arn = format!("arn:aws:secretsmanager:us-east-1:111122223333:secret:{}-AbCdEf", s.name);
+    s.arn = format!(
+        "arn:aws:secretsmanager:us-east-1:111122223333:secret:{}-AbCdEf",
+        s.name
+    );
     s.created = Some(now() - Duration::days(300));
     s.rotation.enabled = true;
     s.rotation.every_days = Some(30);
@@ -28,8 +34,17 @@ fn good() -> Secret {
     s.last_accessed = Some(now() - Duration::days(1));
     s.deleted = None;
     s.kms_key_id = Some("arn:aws:kms:us-east-1:111122223333:key/abc".into());
-    s.versions = vec![Version { id: "v1".into(), stages: vec!["AWSCURRENT".into()], created: None, last_accessed: None }];
-    s.tags = tags(&[("Owner", "team-a"), ("RotationDays", "30"), ("Classification", "internal")]);
+    s.versions = vec![Version {
+        id: "v1".into(),
+        stages: vec!["AWSCURRENT".into()],
+        created: None,
+        last_accessed: None,
+    }];
+    s.tags = tags(&[
+        ("Owner", "team-a"),
+        ("RotationDays", "30"),
+        ("Classification", "internal"),
+    ]);
     s
 }
 
@@ -46,7 +61,10 @@ fn run_with(secrets: Vec<Secret>, policy: &Policy, h: &RotationHistory) -> Vec<(
 }
 
 fn rules(secrets: Vec<Secret>) -> Vec<RuleId> {
-    run(secrets, &Policy::default()).into_iter().map(|(r, _)| r).collect()
+    run(secrets, &Policy::default())
+        .into_iter()
+        .map(|(r, _)| r)
+        .collect()
 }
 
 #[test]
@@ -59,22 +77,44 @@ fn rotation_off_is_a_medium_finding_mapped_to_security_hub_1() {
     let mut s = good();
     s.rotation.enabled = false;
     let inv = Inventory::join(vec![s]);
-    let f = evaluate(&inv.entries, &RotationHistory::default(), &Policy::default(), now());
-    let off = f.iter().find(|f| f.rule == RuleId::RotationEnabled).unwrap();
+    let f = evaluate(
+        &inv.entries,
+        &RotationHistory::default(),
+        &Policy::default(),
+        now(),
+    );
+    let off = f
+        .iter()
+        .find(|f| f.rule == RuleId::RotationEnabled)
+        .unwrap();
     assert_eq!(off.severity, Severity::Medium);
     assert!(off.controls.contains(&"SecurityHub SecretsManager.1"));
-    assert!(off.controls.contains(&"Config secretsmanager-rotation-enabled-check"));
+    assert!(
+        off.controls
+            .contains(&"Config secretsmanager-rotation-enabled-check")
+    );
 }
 
 #[test]
 fn max_interval_is_optional_and_judges_the_interval() {
     let mut s = good();
     s.rotation.every_days = Some(120);
-    s.tags = tags(&[("Owner", "a"), ("RotationDays", "365"), ("Classification", "internal")]);
+    s.tags = tags(&[
+        ("Owner", "a"),
+        ("RotationDays", "365"),
+        ("Classification", "internal"),
+    ]);
     assert!(!rules(vec![s.clone()]).contains(&RuleId::RotationEnabled));
-    let policy = Policy { max_rotation_interval_days: Some(90), ..Policy::default() };
+    let policy = Policy {
+        max_rotation_interval_days: Some(90),
+        ..Policy::default()
+    };
     let found = run(vec![s], &policy);
-    assert!(found.iter().any(|(r, m)| *r == RuleId::RotationEnabled && m.contains("every 120 days")));
+    assert!(
+        found
+            .iter()
+            .any(|(r, m)| *r == RuleId::RotationEnabled && m.contains("every 120 days"))
+    );
 }
 
 #[test]
@@ -95,7 +135,11 @@ fn never_rotated_counts_from_creation() {
 fn rotated_exactly_n_days_ago_is_compliant_and_one_more_day_is_not() {
     let mut s = good();
     s.rotation.every_days = Some(90);
-    s.tags = tags(&[("Owner", "a"), ("Classification", "internal"), ("RotationDays", "90")]);
+    s.tags = tags(&[
+        ("Owner", "a"),
+        ("Classification", "internal"),
+        ("RotationDays", "90"),
+    ]);
     s.last_rotated = Some(now() - Duration::days(90));
     s.next_rotation = Some(now() + Duration::hours(1));
     assert!(!rules(vec![s.clone()]).contains(&RuleId::RotatedWithin));
@@ -110,7 +154,11 @@ fn time_zones_do_not_move_the_boundary() {
     let t: DateTime<Utc> = serde_json::from_str(json).unwrap();
     assert_eq!(t, now() - Duration::days(90));
     let mut s = good();
-    s.tags = tags(&[("Owner", "a"), ("Classification", "internal"), ("RotationDays", "90")]);
+    s.tags = tags(&[
+        ("Owner", "a"),
+        ("Classification", "internal"),
+        ("RotationDays", "90"),
+    ]);
     s.rotation.every_days = Some(90);
     s.last_rotated = Some(t);
     s.next_rotation = Some(now() + Duration::hours(1));
@@ -123,16 +171,34 @@ fn rotation_days_tag_is_the_limit_and_classification_can_be_stricter() {
     s.rotation.every_days = Some(60);
     s.last_rotated = Some(now() - Duration::days(45));
     s.next_rotation = Some(now() + Duration::days(15));
-    s.tags = tags(&[("Owner", "a"), ("RotationDays", "30"), ("Classification", "critical")]);
+    s.tags = tags(&[
+        ("Owner", "a"),
+        ("RotationDays", "30"),
+        ("Classification", "critical"),
+    ]);
     let found = run(vec![s.clone()], &Policy::default());
-    let msg = &found.iter().find(|(r, _)| *r == RuleId::RotatedWithin).unwrap().1;
+    let msg = &found
+        .iter()
+        .find(|(r, _)| *r == RuleId::RotatedWithin)
+        .unwrap()
+        .1;
     assert!(msg.contains("limit is 30"), "{msg}");
-    s.tags = tags(&[("Owner", "a"), ("RotationDays", "60"), ("Classification", "critical")]);
+    s.tags = tags(&[
+        ("Owner", "a"),
+        ("RotationDays", "60"),
+        ("Classification", "critical"),
+    ]);
     assert!(!rules(vec![s.clone()]).contains(&RuleId::RotatedWithin));
     let mut policy = Policy::default();
-    policy.classification_rotation_days.insert("critical".into(), 40);
+    policy
+        .classification_rotation_days
+        .insert("critical".into(), 40);
     let found = run(vec![s], &policy);
-    assert!(found.iter().any(|(r, m)| *r == RuleId::RotatedWithin && m.contains("limit is 40")));
+    assert!(
+        found
+            .iter()
+            .any(|(r, m)| *r == RuleId::RotatedWithin && m.contains("limit is 40"))
+    );
 }
 
 #[test]
@@ -141,7 +207,11 @@ fn scheduled_rotation_missed_is_found_and_replicas_are_not_judged() {
     s.last_rotated = Some(now() - Duration::days(40));
     s.next_rotation = Some(now() - Duration::days(10));
     let found = run(vec![s.clone()], &Policy::default());
-    assert!(found.iter().any(|(r, m)| *r == RuleId::RotationScheduled && m.contains("10 days ago")));
+    assert!(
+        found
+            .iter()
+            .any(|(r, m)| *r == RuleId::RotationScheduled && m.contains("10 days ago"))
+    );
     // The same secret seen only as a replica (primary not loaded) is left to its primary.
     let replica = crate::app::fixtures::replica_of(&s, "eu-west-1");
     assert_eq!(rules(vec![replica]), vec![]);
@@ -158,7 +228,11 @@ fn unused_is_replica_aware() {
     s.last_accessed = None;
     s.created = Some(now() - Duration::days(91));
     let found = run(vec![s], &Policy::default());
-    assert!(found.iter().any(|(r, m)| *r == RuleId::Unused && m.contains("never read")));
+    assert!(
+        found
+            .iter()
+            .any(|(r, m)| *r == RuleId::Unused && m.contains("never read"))
+    );
 }
 
 #[test]
@@ -173,15 +247,27 @@ fn tags_differing_in_case_are_named() {
     let mut s = good();
     s.tags = tags(&[("owner", "team-a"), ("RotationDays", "30")]);
     let found = run(vec![s], &Policy::default());
-    let msg = &found.iter().find(|(r, _)| *r == RuleId::RequiredTags).unwrap().1;
+    let msg = &found
+        .iter()
+        .find(|(r, _)| *r == RuleId::RequiredTags)
+        .unwrap()
+        .1;
     assert!(msg.contains("missing Classification"), "{msg}");
-    assert!(msg.contains("wrong key case Owner (found \"owner\")"), "{msg}");
+    assert!(
+        msg.contains("wrong key case Owner (found \"owner\")"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn pending_without_current_is_stuck_and_with_current_is_not() {
     let mut s = good();
-    s.versions.push(Version { id: "v2".into(), stages: vec!["AWSPENDING".into()], created: None, last_accessed: None });
+    s.versions.push(Version {
+        id: "v2".into(),
+        stages: vec!["AWSPENDING".into()],
+        created: None,
+        last_accessed: None,
+    });
     assert!(rules(vec![s.clone()]).contains(&RuleId::StuckRotation));
     s.versions = vec![Version {
         id: "v2".into(),
@@ -196,11 +282,14 @@ fn pending_without_current_is_stuck_and_with_current_is_not() {
 fn rotation_failed_after_the_last_success_is_stuck() {
     let s = good();
     let mut h = RotationHistory::default();
-    h.last_failed.insert(s.arn.clone(), now() - Duration::days(2));
-    h.last_succeeded.insert(s.arn.clone(), now() - Duration::days(30));
+    h.last_failed
+        .insert(s.arn.clone(), now() - Duration::days(2));
+    h.last_succeeded
+        .insert(s.arn.clone(), now() - Duration::days(30));
     let found = run_with(vec![s.clone()], &Policy::default(), &h);
     assert!(found.iter().any(|(r, _)| *r == RuleId::StuckRotation));
-    h.last_succeeded.insert(s.arn.clone(), now() - Duration::days(1));
+    h.last_succeeded
+        .insert(s.arn.clone(), now() - Duration::days(1));
     let found = run_with(vec![s], &Policy::default(), &h);
     assert!(!found.iter().any(|(r, _)| *r == RuleId::StuckRotation));
 }
@@ -218,9 +307,17 @@ fn due_soon_is_a_warning() {
     let mut s = good();
     s.last_rotated = Some(now() - Duration::days(25));
     let inv = Inventory::join(vec![s]);
-    let f = evaluate(&inv.entries, &RotationHistory::default(), &Policy::default(), now());
+    let f = evaluate(
+        &inv.entries,
+        &RotationHistory::default(),
+        &Policy::default(),
+        now(),
+    );
     assert_eq!(f.len(), 1);
-    assert_eq!((f[0].rule, f[0].severity), (RuleId::RotationDueSoon, Severity::Info));
+    assert_eq!(
+        (f[0].rule, f[0].severity),
+        (RuleId::RotationDueSoon, Severity::Info)
+    );
 }
 
 #[test]
@@ -229,8 +326,16 @@ fn customer_key_rule_is_off_by_default() {
     s.kms_key_id = None;
     assert!(!rules(vec![s.clone()]).contains(&RuleId::CustomerManagedKey));
     let mut policy = Policy::default();
-    policy.rules.get_mut(&RuleId::CustomerManagedKey).unwrap().enabled = true;
-    assert!(run(vec![s], &policy).iter().any(|(r, _)| *r == RuleId::CustomerManagedKey));
+    policy
+        .rules
+        .get_mut(&RuleId::CustomerManagedKey)
+        .unwrap()
+        .enabled = true;
+    assert!(
+        run(vec![s], &policy)
+            .iter()
+            .any(|(r, _)| *r == RuleId::CustomerManagedKey)
+    );
 }
 
 #[test]
@@ -257,17 +362,40 @@ fn replicated(mut s: Secret, region: &str, status: ReplicationState) -> Secret {
 #[test]
 fn critical_or_prod_secrets_need_a_healthy_replica_in_the_dr_region() {
     let mut s = good();
-    s.tags = tags(&[("Owner", "a"), ("RotationDays", "30"), ("Classification", "critical")]);
-    let policy = Policy { dr_regions: vec!["ap-southeast-2".into()], ..Policy::default() };
+    s.tags = tags(&[
+        ("Owner", "a"),
+        ("RotationDays", "30"),
+        ("Classification", "critical"),
+    ]);
+    let policy = Policy {
+        dr_regions: vec!["ap-southeast-2".into()],
+        ..Policy::default()
+    };
     let found = run(vec![s.clone()], &policy);
-    assert!(found.iter().any(|(r, m)| *r == RuleId::ReplicationRequired && m.contains("no replica in ap-southeast-2")));
+    assert!(
+        found.iter().any(|(r, m)| *r == RuleId::ReplicationRequired
+            && m.contains("no replica in ap-southeast-2"))
+    );
     let ok = replicated(s.clone(), "ap-southeast-2", ReplicationState::InSync);
-    assert!(!run(vec![ok], &policy).iter().any(|(r, _)| *r == RuleId::ReplicationRequired));
+    assert!(
+        !run(vec![ok], &policy)
+            .iter()
+            .any(|(r, _)| *r == RuleId::ReplicationRequired)
+    );
     let failed = replicated(s.clone(), "ap-southeast-2", ReplicationState::Failed);
     let found = run(vec![failed], &policy);
-    assert!(found.iter().any(|(r, m)| *r == RuleId::ReplicationRequired && m.contains("failed: KMS key disabled")));
+    assert!(
+        found
+            .iter()
+            .any(|(r, m)| *r == RuleId::ReplicationRequired
+                && m.contains("failed: KMS key disabled"))
+    );
     let elsewhere = replicated(s, "eu-west-1", ReplicationState::InSync);
-    assert!(run(vec![elsewhere], &policy).iter().any(|(r, _)| *r == RuleId::ReplicationRequired));
+    assert!(
+        run(vec![elsewhere], &policy)
+            .iter()
+            .any(|(r, _)| *r == RuleId::ReplicationRequired)
+    );
 }
 
 #[test]
@@ -275,10 +403,17 @@ fn entries_are_evaluated_in_order() {
     let a = good();
     let mut b = good();
     b.name = "/clarivum/prod/billing/other".into();
-    b.arn = "arn:aws:secretsmanager:us-east-1:111122223333:secret:/clarivum/prod/billing/other-XyZ123".into();
+    b.arn =
+        "arn:aws:secretsmanager:us-east-1:111122223333:secret:/clarivum/prod/billing/other-XyZ123"
+            .into();
     b.rotation.enabled = false;
     let entries: Vec<Entry> = Inventory::join(vec![a, b]).entries;
-    let f = evaluate(&entries, &RotationHistory::default(), &Policy::default(), now());
+    let f = evaluate(
+        &entries,
+        &RotationHistory::default(),
+        &Policy::default(),
+        now(),
+    );
     assert!(f.iter().all(|f| f.name.ends_with("other")));
-    assert!(f.iter().any(|f| f.rule == RuleId::ReplicationRequired));
+    assert!(f.iter().any(|f| f.rule == RuleId::RotationEnabled));
 }

@@ -176,6 +176,36 @@ pub fn lines(entry: &Entry, state: &State, theme: &Theme) -> Vec<Line<'static>> 
         ]));
     }
 
+    section(&mut out, "Findings");
+    let findings = state.ctx().findings_of(entry);
+    if findings.is_empty() {
+        out.push(field("-", "none: meets the audit policy".into()));
+    }
+    for f in findings {
+        out.push(Line::from(vec![
+            Span::styled(
+                format!("  {:<9}", f.severity.label()),
+                super::audit::style(theme, f.severity),
+            ),
+            Span::styled(format!("{:<21}", f.rule.name()), theme.title()),
+            Span::raw(neutralise(&f.message).into_owned()),
+        ]));
+        let evidence: Vec<String> = f
+            .evidence
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", neutralise(v)))
+            .collect();
+        out.push(Line::from(Span::styled(
+            format!("  {:<30}{}", "", evidence.join("  ")),
+            theme.dim(),
+        )));
+        out.push(Line::from(Span::styled(
+            format!("  {:<30}{}", "", f.controls.join(" · ")),
+            theme.dim(),
+        )));
+    }
+
     section(&mut out, "Tags");
     if s.tags.is_empty() {
         out.push(field("-", "no tags".into()));

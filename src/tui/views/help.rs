@@ -17,6 +17,7 @@ pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
         Section::Global,
         Section::Inventory,
         Section::Detail,
+        Section::Audit,
         Section::Help,
     ] {
         let bindings: Vec<_> = keymap.section(section).collect();

@@ -1,5 +1,6 @@
 //! One file per view. `render` lays out the frame and hands the body to the current view.
 
+pub mod audit;
 pub mod detail;
 pub mod help;
 pub mod inventory;
@@ -28,6 +29,10 @@ pub fn render(frame: &mut Frame, state: &State, keymap: &Keymap, theme: &Theme) 
         View::Detail => {
             detail::render(frame, body, state, theme);
             (detail::heading(state), detail::HINT)
+        }
+        View::Audit => {
+            audit::render(frame, body, state, theme);
+            (audit::heading(state), audit::HINT)
         }
         View::Help => {
             help::render(frame, body, state, keymap, theme);
