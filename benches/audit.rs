@@ -22,14 +22,21 @@ fn benches(c: &mut Criterion) {
     };
     let text = serde_json::to_string(&snap).unwrap();
     let mut policy = Policy::default();
-    policy.rules.get_mut(&RuleId::CustomerManagedKey).unwrap().enabled = true;
-    c.bench_function("audit 10k secrets from a snapshot (parse, join, evaluate)", |b| {
-        b.iter(|| {
-            let loaded = snapshot::parse(&text, "bench.json").unwrap();
-            let inv = Inventory::join(loaded.snapshot.secrets);
-            evaluate(&inv.entries, &RotationHistory::default(), &policy, now).len()
-        })
-    });
+    policy
+        .rules
+        .get_mut(&RuleId::CustomerManagedKey)
+        .unwrap()
+        .enabled = true;
+    c.bench_function(
+        "audit 10k secrets from a snapshot (parse, join, evaluate)",
+        |b| {
+            b.iter(|| {
+                let loaded = snapshot::parse(&text, "bench.json").unwrap();
+                let inv = Inventory::join(loaded.snapshot.secrets);
+                evaluate(&inv.entries, &RotationHistory::default(), &policy, now).len()
+            })
+        },
+    );
     let inv = Inventory::join(snap.secrets.clone());
     c.bench_function("audit 10k secrets, evaluate only", |b| {
         b.iter(|| evaluate(&inv.entries, &RotationHistory::default(), &policy, now).len())

@@ -64,6 +64,9 @@ async fn run(
     let (source, problems) = open_source(&cli).await?;
     let mut state = State::new(source.info(), !cli.allow_write, Utc::now());
     state.policy = std::sync::Arc::new(policy);
+    let (events, mut problems) = (parse_events(source.events()), problems);
+    problems.extend(events.1);
+    state.events = std::sync::Arc::new(events.0);
     match cli.command {
         None => {
             let keymap = Keymap::load(config_dir.map(|d| d.join("keymap.toml")).as_deref())?;
@@ -219,4 +222,19 @@ fn capture(state: &State, events: Vec<serde_json::Value>) -> Snapshot {
         secrets,
         events,
     }
+}
+
+/// CloudTrail records a snapshot carried, normalised; a bad one is named and skipped.
+fn parse_events(
+    records: Vec<serde_json::Value>,
+) -> (Vec<strongroom::trail::AccessEvent>, Vec<String>) {
+    let mut events = Vec::with_capacity(records.len());
+    let mut problems = Vec::new();
+    for (i, r) in records.iter().enumerate() {
+        match strongroom::trail::parse_record(r) {
+            Ok(e) => events.push(e),
+            Err(why) => problems.push(format!("snapshot events[{i}] skipped: {why}")),
+        }
+    }
+    (events, problems)
 }

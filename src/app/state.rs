@@ -137,6 +137,8 @@ pub struct State {
     pub policy: std::sync::Arc<crate::audit::Policy>,
     pub history: crate::audit::RotationHistory,
     pub findings: Findings,
+    /// Access events the source carried (snapshots, the demo), normalised.
+    pub events: std::sync::Arc<Vec<crate::trail::AccessEvent>>,
     pub audit_group: AuditGroup,
     pub audit_filter: String,
     pub audit_rows: Vec<AuditRow>,
@@ -195,6 +197,7 @@ impl State {
             policy: std::sync::Arc::new(crate::audit::Policy::default()),
             history: crate::audit::RotationHistory::default(),
             findings: Findings::new(),
+            events: std::sync::Arc::new(Vec::new()),
             audit_group: AuditGroup::Rule,
             audit_filter: String::new(),
             audit_rows: Vec::new(),

@@ -2,6 +2,7 @@
 //! with the thresholds AWS Config, Security Hub and Prowler use, so no AWS Config is needed.
 
 pub mod finding;
+pub mod history;
 pub mod naming;
 pub mod policy;
 pub mod rules;

@@ -162,6 +162,10 @@ fn rejoin(state: &mut State) {
         }
         s
     });
+    let secrets: Vec<Secret> = secrets.collect();
+    if !state.events.is_empty() {
+        state.history = crate::audit::history::rotation_history(&state.events, &secrets);
+    }
     state.inventory = Inventory::join(secrets);
     state.search = SearchIndex::build(&state.inventory.entries);
     audit_all(state);
