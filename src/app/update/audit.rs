@@ -101,9 +101,17 @@ pub fn rebuild(state: &mut State) {
         })
         .collect();
     let group = state.audit_group;
+    let weight = |f: &Finding| {
+        state
+            .policy
+            .rules
+            .get(&f.rule)
+            .map_or(f.severity, |r| r.severity)
+    };
     rows.sort_by(|(_, a, oa), (_, b, ob)| {
         let by_group = match group {
-            AuditGroup::Rule => a.rule.cmp(&b.rule),
+            // The most severe rules first, each rule's findings together.
+            AuditGroup::Rule => weight(b).cmp(&weight(a)).then(a.rule.cmp(&b.rule)),
             AuditGroup::Owner => oa.cmp(ob),
             AuditGroup::Severity => std::cmp::Ordering::Equal,
         };

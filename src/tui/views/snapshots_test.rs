@@ -172,3 +172,22 @@ fn demo_badge_is_on_screen() {
     );
     assert!(screen.contains("READ-ONLY"));
 }
+
+#[test]
+fn audit_view_80x24_and_160x45() {
+    let mut state = fixtures::loaded_state(30, now());
+    update(&mut state, Msg::Action(Action::Command));
+    for c in "audit".chars() {
+        update(&mut state, Msg::Prompt(PromptKey::Char(c)));
+    }
+    update(&mut state, Msg::Prompt(PromptKey::Submit));
+    insta::assert_snapshot!("audit_80x24", screen(&mut state, 80, 24));
+    let wide = screen(&mut state, 160, 45);
+    assert!(wide.lines().nth(2).unwrap().starts_with("high"), "{wide}");
+    insta::assert_snapshot!("audit_160x45", wide);
+    // Enter jumps to the finding's secret, whose detail lists it.
+    let first = state.audit_finding(&state.audit_rows[0]).unwrap().clone();
+    update(&mut state, Msg::Action(Action::Open));
+    let detail = screen(&mut state, 160, 45);
+    assert!(detail.contains(&first.message), "{detail}");
+}
