@@ -9,5 +9,6 @@ pub mod domain;
 pub mod logging;
 pub mod report;
 pub mod source;
+pub mod store;
 pub mod trail;
 pub mod tui;

@@ -5,6 +5,7 @@
 //! Only [`files`] does I/O. Text in events comes from AWS and is untrusted: neutralise it
 //! (`domain::untrusted`) before it reaches a terminal.
 
+pub mod analysis;
 pub mod event;
 pub mod files;
 pub mod parse;

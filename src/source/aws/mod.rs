@@ -2,9 +2,11 @@
 //! partition, timeouts, and throttling-aware retries. Inventory uses ListSecrets pages and
 //! DescribeSecret only where replication status is needed; it never calls GetSecretValue.
 
+pub mod cloudtrail;
 mod connect;
 mod convert;
-mod errors;
+pub(crate) mod errors;
+pub mod rate_limit;
 
 use std::collections::HashMap;
 

@@ -1,0 +1,1 @@
+//! LookupEvents through a per-cell rate limiter.

@@ -1,0 +1,1 @@
+//! The local evidence store (SQLite): cached events and the windows already fetched.
