@@ -37,6 +37,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
 
+    /// CloudTrail log files or folders (.json, .json.gz, AWSLogs/... trees); repeatable.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub cloudtrail: Vec<PathBuf>,
+
     /// Audit policy (TOML). Default: <config dir>/policy.toml if present, else built-in defaults.
     #[arg(long, global = true, value_name = "FILE")]
     pub policy: Option<PathBuf>,
@@ -64,6 +68,32 @@ pub enum Command {
         /// The lowest severity that makes the exit code 1.
         #[arg(long, value_enum, default_value_t = FailOn::High)]
         fail_on: FailOn,
+    },
+    /// Access events: who read what, when, from where (CloudTrail live, snapshots, log files).
+    Events {
+        /// A secret by name or ARN; its replicas' events are included.
+        #[arg(long, value_name = "ID")]
+        secret: Option<String>,
+        /// A principal: its ARN, role ARN, user name or access key id.
+        #[arg(long, value_name = "ARN")]
+        principal: Option<String>,
+        /// An event name, e.g. GetSecretValue.
+        #[arg(long, value_name = "NAME")]
+        event: Option<String>,
+        /// Start of the window: 30m, 24h, 7d, 90d or an RFC 3339 time.
+        #[arg(long, default_value = "7d")]
+        since: String,
+        /// End of the window (default now).
+        #[arg(long)]
+        until: Option<String>,
+        /// Only failed calls.
+        #[arg(long)]
+        errors_only: bool,
+        /// Only writes.
+        #[arg(long)]
+        writes_only: bool,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// Snapshot files: capture the current source for offline review.
     Snapshot {

@@ -64,9 +64,15 @@ async fn run(
     let (source, problems) = open_source(&cli).await?;
     let mut state = State::new(source.info(), !cli.allow_write, Utc::now());
     state.policy = std::sync::Arc::new(policy);
-    let (events, mut problems) = (parse_events(source.events()), problems);
+    let (mut events, mut problems) = (parse_events(source.events()), problems);
     problems.extend(events.1);
-    state.events = std::sync::Arc::new(events.0);
+    if !cli.cloudtrail.is_empty() {
+        let files = strongroom::trail::read_paths(&cli.cloudtrail);
+        problems.extend(files.problems.iter().map(ToString::to_string));
+        events.0 = strongroom::trail::merge(events.0, files.events);
+    }
+    state.live_events = source.live_events();
+    strongroom::app::update::events::index(&mut state, events.0);
     match cli.command {
         None => {
             let keymap = Keymap::load(config_dir.map(|d| d.join("keymap.toml")).as_deref())?;
@@ -126,6 +132,62 @@ async fn run(
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Some(Command::Events {
+            secret,
+            principal,
+            event,
+            since,
+            until,
+            errors_only,
+            writes_only,
+            format,
+        }) => {
+            for p in &problems {
+                eprintln!("strongroom: {p}");
+            }
+            let now = state.now;
+            let since = strongroom::app::window::parse_time(&since, now)
+                .map_err(|e| color_eyre::eyre::eyre!("--since: {e}"))?;
+            let until = match until {
+                Some(u) => strongroom::app::window::parse_time(&u, now)
+                    .map_err(|e| color_eyre::eyre::eyre!("--until: {e}"))?,
+                None => now,
+            };
+            run_to_completion(&mut state, source.clone()).await;
+            if source.live_events() {
+                let fetch = strongroom::app::update::events::start_fetch(&mut state, since, until);
+                strongroom::app::runner::drive(&mut state, source, fetch).await;
+            }
+            let filter = strongroom::trail::analysis::EventFilter {
+                secret_arns: match &secret {
+                    Some(id) => {
+                        let arns = secret_arns(&state, id);
+                        if arns.is_empty() {
+                            color_eyre::eyre::bail!(
+                                "--secret {id}: no such secret in the inventory"
+                            );
+                        }
+                        arns
+                    }
+                    None => Vec::new(),
+                },
+                principal: principal.as_deref().map(|p| principal_key(&state, p)),
+                event_name: event,
+                since: Some(since),
+                until: Some(until),
+                errors_only,
+                writes_only,
+                ..Default::default()
+            };
+            let rows = state.events.filter(&filter);
+            let out = match format {
+                Format::Table => report::events::table(&state, &rows),
+                Format::Json => report::events::json(&state, &rows)?,
+                Format::Csv => report::events::csv(&state, &rows)?,
+            };
+            print!("{out}");
+            Ok(finish(&state, problems.is_empty()))
         }
         Some(Command::Snapshot {
             command: SnapshotCommand::Export { output },
@@ -237,4 +299,44 @@ fn parse_events(
         }
     }
     (events, problems)
+}
+
+/// A secret named on the command line (name, partial or full ARN), with its replicas' ARNs.
+fn secret_arns(state: &State, id: &str) -> Vec<String> {
+    state
+        .inventory
+        .entries
+        .iter()
+        .filter(|e| {
+            let s = &e.secret;
+            s.arn == id
+                || s.name == id
+                || s.arn.starts_with(&format!("{id}-"))
+                || e.replicas.iter().any(|r| r.arn == id)
+        })
+        .flat_map(|e| {
+            std::iter::once(e.secret.arn.clone()).chain(e.replicas.iter().map(|r| r.arn.clone()))
+        })
+        .collect()
+}
+
+/// The principal key for an ARN, role ARN, user name or access key typed on the command line.
+fn principal_key(state: &State, text: &str) -> String {
+    state
+        .events
+        .events
+        .iter()
+        .map(|e| &e.principal)
+        .find(|p| {
+            [
+                p.arn.as_deref(),
+                p.role_arn.as_deref(),
+                p.name.as_deref(),
+                p.access_key_id.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .any(|v| v == text)
+        })
+        .map_or_else(|| text.to_string(), |p| p.key())
 }

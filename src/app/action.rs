@@ -23,6 +23,11 @@ pub enum Action {
     SortPrevious,
     SortReverse,
     GroupNext,
+    WhoRead,
+    Pivot,
+    WindowNext,
+    ErrorsOnly,
+    WritesOnly,
 }
 
 impl Action {
@@ -45,6 +50,11 @@ impl Action {
         Action::SortPrevious,
         Action::SortReverse,
         Action::GroupNext,
+        Action::WhoRead,
+        Action::Pivot,
+        Action::WindowNext,
+        Action::ErrorsOnly,
+        Action::WritesOnly,
     ];
 
     pub fn name(self) -> &'static str {
@@ -67,6 +77,11 @@ impl Action {
             Action::SortPrevious => "sort_previous",
             Action::SortReverse => "sort_reverse",
             Action::GroupNext => "group_next",
+            Action::WhoRead => "who_read",
+            Action::Pivot => "pivot",
+            Action::WindowNext => "window_next",
+            Action::ErrorsOnly => "errors_only",
+            Action::WritesOnly => "writes_only",
         }
     }
 

@@ -10,6 +10,7 @@ pub mod msg;
 pub mod runner;
 pub mod state;
 pub mod update;
+pub mod window;
 
 pub use action::Action;
 pub use effect::Effect;

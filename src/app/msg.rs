@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use super::Action;
 use super::effect::RequestId;
 use crate::domain::{Cell, ReplicaStatus, Secret};
-use crate::source::{CellError, CellResult};
+use crate::source::{CellError, CellResult, FetchProgress};
+use crate::trail::AccessEvent;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Msg {
@@ -32,6 +33,17 @@ pub enum Msg {
         request: RequestId,
         cell: Cell,
         secrets: Vec<Secret>,
+    },
+    /// A page of live CloudTrail events.
+    EventsPage {
+        request: RequestId,
+        events: Vec<AccessEvent>,
+        progress: FetchProgress,
+    },
+    EventsDone {
+        request: RequestId,
+        cell: Cell,
+        result: Result<(), CellError>,
     },
     ReplicationLoaded {
         request: RequestId,

@@ -1,76 +1,162 @@
 //! Runs effects against a source and turns their results into messages. The TUI and the
 //! headless commands share it, so both drive exactly the same `update`.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
+use super::effect::RequestId;
 use super::{Effect, Msg, State, update};
 use crate::source::InventorySource;
 
-/// Spawns one effect; its result arrives on `tx` as a message. `Quit` is the caller's business.
-pub fn spawn(effect: Effect, source: &Arc<dyn InventorySource>, tx: &UnboundedSender<Msg>) {
-    let tx = tx.clone();
-    match effect {
-        Effect::LoadCell { request, cell } => {
-            let pages = tx.clone();
-            let page_cell = cell.clone();
-            let fut = source.load_cell(
-                cell.clone(),
-                Box::new(move |secrets| {
-                    let _ = pages.send(Msg::CellPage {
+/// Spawns effects; results come back on the channel as messages tagged with their request.
+#[derive(Clone)]
+pub struct Runner {
+    source: Arc<dyn InventorySource>,
+    tx: UnboundedSender<Msg>,
+    cancels: Arc<Mutex<HashMap<RequestId, Arc<AtomicBool>>>>,
+}
+
+impl Runner {
+    pub fn new(source: Arc<dyn InventorySource>) -> (Self, UnboundedReceiver<Msg>) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let runner = Self {
+            source,
+            tx,
+            cancels: Arc::default(),
+        };
+        (runner, rx)
+    }
+
+    /// Spawns one effect. `Quit` is the caller's business.
+    pub fn spawn(&self, effect: Effect) {
+        let tx = self.tx.clone();
+        match effect {
+            Effect::LoadCell { request, cell } => {
+                let pages = tx.clone();
+                let page_cell = cell.clone();
+                let fut = self.source.load_cell(
+                    cell.clone(),
+                    Box::new(move |secrets| {
+                        let _ = pages.send(Msg::CellPage {
+                            request,
+                            cell: page_cell.clone(),
+                            secrets: secrets.to_vec(),
+                        });
+                    }),
+                );
+                tokio::spawn(async move {
+                    let result = fut.await;
+                    let _ = tx.send(Msg::CellLoaded {
                         request,
-                        cell: page_cell.clone(),
-                        secrets: secrets.to_vec(),
+                        cell,
+                        at: Utc::now(),
+                        result,
                     });
-                }),
-            );
-            tokio::spawn(async move {
-                let result = fut.await;
-                let _ = tx.send(Msg::CellLoaded {
-                    request,
-                    cell,
-                    at: Utc::now(),
-                    result,
                 });
-            });
-        }
-        Effect::DescribeReplication { request, secret } => {
-            let fut = source.describe_replication(&secret);
-            tokio::spawn(async move {
-                let result = fut.await;
-                let _ = tx.send(Msg::ReplicationLoaded {
-                    request,
-                    arn: secret.arn,
-                    result,
+            }
+            Effect::DescribeReplication { request, secret } => {
+                let fut = self.source.describe_replication(&secret);
+                tokio::spawn(async move {
+                    let result = fut.await;
+                    let _ = tx.send(Msg::ReplicationLoaded {
+                        request,
+                        arn: secret.arn,
+                        result,
+                    });
                 });
-            });
+            }
+            Effect::FetchEvents {
+                request,
+                cell,
+                start,
+                end,
+            } => {
+                let cancel = Arc::new(AtomicBool::new(false));
+                if let Ok(mut c) = self.cancels.lock() {
+                    c.insert(request, cancel.clone());
+                }
+                let pages = tx.clone();
+                let fut = self.source.fetch_events(
+                    cell.clone(),
+                    start,
+                    end,
+                    Box::new(move |events, progress| {
+                        let _ = pages.send(Msg::EventsPage {
+                            request,
+                            events,
+                            progress,
+                        });
+                    }),
+                    cancel,
+                );
+                let cancels = self.cancels.clone();
+                tokio::spawn(async move {
+                    let result = fut.await;
+                    if let Ok(mut c) = cancels.lock() {
+                        c.remove(&request);
+                    }
+                    let _ = tx.send(Msg::EventsDone {
+                        request,
+                        cell,
+                        result,
+                    });
+                });
+            }
+            Effect::CancelFetch { requests } => {
+                if let Ok(c) = self.cancels.lock() {
+                    for r in requests {
+                        if let Some(flag) = c.get(&r) {
+                            flag.store(true, Ordering::Relaxed);
+                        }
+                    }
+                }
+            }
+            Effect::Quit => {}
         }
-        Effect::Quit => {}
     }
 }
 
-/// Drives the update loop until no effect is outstanding (headless commands).
-pub async fn run_to_completion(state: &mut State, source: Arc<dyn InventorySource>) {
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+/// Whether a message closes an effect (pages are progress within one).
+fn closes(msg: &Msg) -> bool {
+    !matches!(msg, Msg::CellPage { .. } | Msg::EventsPage { .. })
+}
+
+/// Whether an effect will answer with a closing message.
+fn answers(effect: &Effect) -> bool {
+    matches!(
+        effect,
+        Effect::LoadCell { .. } | Effect::DescribeReplication { .. } | Effect::FetchEvents { .. }
+    )
+}
+
+/// Drives the update loop from `first` until no effect is outstanding (headless commands).
+pub async fn drive(state: &mut State, source: Arc<dyn InventorySource>, first: Vec<Effect>) {
+    let (runner, mut rx) = Runner::new(source);
     let mut outstanding = 0usize;
-    update(state, Msg::Tick(Utc::now()));
-    for effect in super::update::start(state) {
-        outstanding += 1;
-        spawn(effect, &source, &tx);
+    for effect in first {
+        outstanding += usize::from(answers(&effect));
+        runner.spawn(effect);
     }
     while outstanding > 0 {
         let Some(msg) = rx.recv().await else { break };
-        if !matches!(msg, Msg::CellPage { .. }) {
+        if closes(&msg) {
             outstanding -= 1;
         }
         update(state, Msg::Tick(Utc::now()));
         for effect in update(state, msg) {
-            if effect != Effect::Quit {
-                outstanding += 1;
-                spawn(effect, &source, &tx);
-            }
+            outstanding += usize::from(answers(&effect));
+            runner.spawn(effect);
         }
     }
+}
+
+/// Loads the inventory to completion (headless commands).
+pub async fn run_to_completion(state: &mut State, source: Arc<dyn InventorySource>) {
+    update(state, Msg::Tick(Utc::now()));
+    let first = super::update::start(state);
+    drive(state, source, first).await;
 }

@@ -15,6 +15,10 @@ pub enum View {
     Inventory,
     Detail,
     Audit,
+    Events,
+    WhoRead,
+    Principal,
+    Record,
     Help,
 }
 
@@ -25,6 +29,9 @@ impl View {
         ("detail", View::Detail),
         ("audit", View::Audit),
         ("findings", View::Audit),
+        ("events", View::Events),
+        ("trail", View::Events),
+        ("principals", View::Principal),
         ("help", View::Help),
     ];
 }
@@ -85,6 +92,39 @@ pub struct AuditRow {
     pub index: usize,
 }
 
+/// The events views' state: filters, rows, cursors, the pivots, and live fetching.
+#[derive(Debug, Clone, Default)]
+pub struct EventsView {
+    pub filter: crate::trail::analysis::EventFilter,
+    /// Window preset; None shows everything loaded.
+    pub preset: Option<crate::app::window::Preset>,
+    pub rows: Vec<usize>,
+    pub cursor: Cursor,
+    /// The secret whose readers the who-read pane shows (primary ARN).
+    pub who_read: Option<String>,
+    pub reader_cursor: Cursor,
+    /// The principal the pivot shows (Principal::key()).
+    pub principal: Option<String>,
+    pub pivot_cursor: Cursor,
+    /// The event the record view shows (index into the event index).
+    pub record: Option<usize>,
+    pub record_scroll: u16,
+    pub fetch: Option<Fetching>,
+    pub fetched_once: bool,
+}
+
+/// A live LookupEvents fetch in progress, across cells.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Fetching {
+    pub requests: Vec<RequestId>,
+    pub events: usize,
+    pub pages: usize,
+    pub calls_per_sec: f64,
+    pub oldest: Option<DateTime<Utc>>,
+    pub newest: Option<DateTime<Utc>>,
+    pub throttled: usize,
+}
+
 /// (account, region of the primary, name): how a replica finds its primary.
 pub type JoinKey = (String, String, String);
 
@@ -137,8 +177,13 @@ pub struct State {
     pub policy: std::sync::Arc<crate::audit::Policy>,
     pub history: crate::audit::RotationHistory,
     pub findings: Findings,
-    /// Access events the source carried (snapshots, the demo), normalised.
-    pub events: std::sync::Arc<Vec<crate::trail::AccessEvent>>,
+    /// Access events (source, log files, live CloudTrail), indexed for filtering and pivots.
+    pub events: std::sync::Arc<crate::trail::analysis::EventIndex>,
+    pub ev: EventsView,
+    /// Events of a running fetch not yet in the index.
+    pub pending_events: Vec<crate::trail::AccessEvent>,
+    /// Whether the source can fetch CloudTrail live.
+    pub live_events: bool,
     pub audit_group: AuditGroup,
     pub audit_filter: String,
     pub audit_rows: Vec<AuditRow>,
@@ -197,7 +242,10 @@ impl State {
             policy: std::sync::Arc::new(crate::audit::Policy::default()),
             history: crate::audit::RotationHistory::default(),
             findings: Findings::new(),
-            events: std::sync::Arc::new(Vec::new()),
+            events: std::sync::Arc::new(crate::trail::analysis::EventIndex::build(Vec::new(), &[])),
+            ev: EventsView::default(),
+            pending_events: Vec::new(),
+            live_events: false,
             audit_group: AuditGroup::Rule,
             audit_filter: String::new(),
             audit_rows: Vec::new(),

@@ -1,4 +1,5 @@
 //! Headless outputs: the same rows the TUI shows, as a table, JSON or CSV.
 
 pub mod audit;
+pub mod events;
 pub mod inventory;

@@ -7,11 +7,12 @@ use super::snapshot::{self, Snapshot, SnapshotError};
 
 const DEMO: &str = include_str!("../../assets/demo-snapshot.json");
 
-/// Loads the demo and shifts every date by the same amount so its story happened just now.
+/// Loads the demo and shifts every date by the same whole number of days so its story happened
+/// within the last day; whole days keep times of day (a night-time read stays at night).
 pub fn load(now: DateTime<Utc>) -> Result<Snapshot, SnapshotError> {
     let loaded = snapshot::parse(DEMO, "assets/demo-snapshot.json")?;
     let mut snap = loaded.snapshot;
-    let shift = now - snap.captured_at;
+    let shift = Duration::days((now - snap.captured_at).num_days());
     shift_snapshot(&mut snap, shift);
     Ok(snap)
 }
@@ -77,13 +78,14 @@ mod tests {
     }
 
     #[test]
-    fn demo_is_captured_now_and_events_stay_in_the_last_90_days() {
+    fn demo_is_captured_within_a_day_and_events_stay_in_the_last_90_days() {
         let snap = load(now()).unwrap();
-        assert_eq!(snap.captured_at, now());
+        assert!(snap.captured_at <= now() && snap.captured_at > now() - Duration::days(1));
+        assert_eq!(snap.captured_at.format("%H:%M").to_string(), "09:00");
         for e in &snap.events {
             let t = e["eventTime"].as_str().unwrap();
             let t = DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc);
-            assert!(t <= now() && t > now() - Duration::days(91), "{t}");
+            assert!(t <= now() && t > now() - Duration::days(92), "{t}");
         }
     }
 

@@ -69,6 +69,21 @@ pub type CellResult = Result<Vec<Secret>, CellError>;
 /// Called with each page as it arrives, so the core can act before the whole cell is listed.
 pub type OnPage = Box<dyn Fn(&[Secret]) + Send + Sync>;
 
+/// How a live event fetch is going, as the events view shows it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FetchProgress {
+    pub events: usize,
+    pub pages: usize,
+    pub calls: usize,
+    pub throttled: usize,
+    pub calls_per_sec: f64,
+    pub oldest: Option<chrono::DateTime<chrono::Utc>>,
+    pub newest: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Called with each page of events and the progress so far.
+pub type OnEvents = Box<dyn Fn(Vec<crate::trail::AccessEvent>, FetchProgress) + Send + Sync>;
+
 /// The port the core's effects run against. Futures are `'static` so the runtime can spawn them.
 pub trait InventorySource: Send + Sync {
     fn info(&self) -> SourceInfo;
@@ -82,5 +97,23 @@ pub trait InventorySource: Send + Sync {
     /// CloudTrail records the source already holds (snapshots and the demo carry them).
     fn events(&self) -> Vec<serde_json::Value> {
         Vec::new()
+    }
+
+    /// Whether `fetch_events` asks a live CloudTrail.
+    fn live_events(&self) -> bool {
+        false
+    }
+
+    /// Fetches access events of one cell in [start, end) from CloudTrail (cached locally);
+    /// `cancel` stops it between calls with what it has.
+    fn fetch_events(
+        &self,
+        _cell: Cell,
+        _start: chrono::DateTime<chrono::Utc>,
+        _end: chrono::DateTime<chrono::Utc>,
+        _on_page: OnEvents,
+        _cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    ) -> BoxFuture<'static, Result<(), CellError>> {
+        Box::pin(async { Ok(()) })
     }
 }

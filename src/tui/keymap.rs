@@ -23,6 +23,7 @@ pub enum Section {
     Inventory,
     Detail,
     Audit,
+    Events,
     Help,
 }
 
@@ -32,6 +33,7 @@ impl Section {
             View::Inventory => Self::Inventory,
             View::Detail => Self::Detail,
             View::Audit => Self::Audit,
+            View::Events | View::WhoRead | View::Principal | View::Record => Self::Events,
             View::Help => Self::Help,
         }
     }
@@ -42,6 +44,7 @@ impl Section {
             Self::Inventory => "Inventory",
             Self::Detail => "Secret detail",
             Self::Audit => "Audit findings",
+            Self::Events => "Events, who read, principal, record",
             Self::Help => "Help",
         }
     }
@@ -80,6 +83,8 @@ struct File {
     detail: Vec<Entry>,
     #[serde(default)]
     audit: Vec<Entry>,
+    #[serde(default)]
+    events: Vec<Entry>,
     #[serde(default)]
     help: Vec<Entry>,
 }
@@ -162,6 +167,7 @@ fn parse(text: &str, file: &str) -> Result<Keymap, KeymapError> {
         (Section::Inventory, parsed.inventory),
         (Section::Detail, parsed.detail),
         (Section::Audit, parsed.audit),
+        (Section::Events, parsed.events),
         (Section::Help, parsed.help),
     ] {
         for entry in entries {

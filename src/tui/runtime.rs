@@ -14,7 +14,7 @@ use super::terminal::TerminalGuard;
 use super::theme::Theme;
 use super::views;
 use crate::app::msg::PromptKey;
-use crate::app::runner::spawn;
+use crate::app::runner::Runner;
 use crate::app::{Action, Effect, Mode, Msg, State, update};
 use crate::source::InventorySource;
 
@@ -30,7 +30,7 @@ pub async fn run(
     options: Options,
 ) -> color_eyre::Result<()> {
     let mut guard = TerminalGuard::enter()?;
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
+    let (runner, mut rx) = Runner::new(source);
     let mut events = EventStream::new();
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;
@@ -46,7 +46,7 @@ pub async fn run(
         },
     );
     for effect in crate::app::update::start(&mut state) {
-        spawn(effect, &source, &tx);
+        runner.spawn(effect);
     }
 
     let mut dirty = true;
@@ -81,7 +81,7 @@ pub async fn run(
                 if effect == Effect::Quit {
                     return Ok(());
                 }
-                spawn(effect, &source, &tx);
+                runner.spawn(effect);
             }
             dirty = true;
         }

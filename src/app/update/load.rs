@@ -163,10 +163,12 @@ fn rejoin(state: &mut State) {
         s
     });
     let secrets: Vec<Secret> = secrets.collect();
-    if !state.events.is_empty() {
-        state.history = crate::audit::history::rotation_history(&state.events, &secrets);
-    }
     state.inventory = Inventory::join(secrets);
+    if !state.events.events.is_empty() {
+        // References resolve against the inventory, which just changed.
+        let events = state.events.events.clone();
+        super::events::index(state, events);
+    }
     state.search = SearchIndex::build(&state.inventory.entries);
     audit_all(state);
     sort_and_select(state, selected);

@@ -2,6 +2,7 @@
 
 pub mod audit;
 mod detail;
+pub mod events;
 mod help;
 mod inventory;
 mod load;
@@ -38,6 +39,16 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             cell,
             secrets,
         } => load::page_arrived(state, request, &cell, &secrets),
+        Msg::EventsPage {
+            request,
+            events: page,
+            progress,
+        } => events::page(state, request, page, progress),
+        Msg::EventsDone {
+            request,
+            cell: _,
+            result,
+        } => events::done(state, request, result),
         Msg::ReplicationLoaded {
             request: _,
             arn,
@@ -63,14 +74,26 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Refresh => load::refresh(state),
+        Action::Back if state.ev.fetch.is_some() => events::cancel(state),
         Action::Back => {
             back(state);
             Vec::new()
+        }
+        Action::WhoRead if state.view == View::Inventory || state.view == View::Detail => {
+            if state.view == View::Detail {
+                state.ev.who_read = state.detail.clone();
+                open(state, View::WhoRead);
+                return Vec::new();
+            }
+            events::open_who_read(state)
         }
         _ => match state.view {
             View::Inventory => inventory::act(state, action),
             View::Detail => detail::act(state, action),
             View::Audit => audit::act(state, action),
+            View::Events | View::WhoRead | View::Principal | View::Record => {
+                events::act(state, action)
+            }
             View::Help => help::act(state, action),
         },
     }
@@ -84,6 +107,9 @@ fn scroll(state: &mut State, delta: i32) -> Vec<Effect> {
             View::Inventory => inventory::act(state, action),
             View::Detail => detail::act(state, action),
             View::Audit => audit::act(state, action),
+            View::Events | View::WhoRead | View::Principal | View::Record => {
+                events::act(state, action)
+            }
             View::Help => help::act(state, action),
         });
     }
@@ -99,6 +125,7 @@ pub(crate) fn open(state: &mut State, view: View) {
     match view {
         View::Help => state.help_scroll = 0,
         View::Audit => audit::rebuild(state),
+        View::Events => events::rebuild(state),
         _ => {}
     }
 }

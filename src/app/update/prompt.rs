@@ -29,6 +29,9 @@ pub fn key(state: &mut State, key: PromptKey) -> Vec<Effect> {
             if state.view == View::Audit {
                 state.audit_filter.clear();
                 super::audit::rebuild(state);
+            } else if state.view == View::Events {
+                state.ev.filter.text.clear();
+                super::events::rebuild(state);
             } else {
                 state.filter.clear();
                 rebuild_rows(state);
@@ -49,7 +52,11 @@ pub fn key(state: &mut State, key: PromptKey) -> Vec<Effect> {
 }
 
 fn live_filter(state: &mut State) {
-    if state.mode == Mode::Filter && state.view == View::Audit {
+    if state.mode == Mode::Filter && state.view == View::Events {
+        state.ev.filter.text = state.prompt.clone();
+        state.ev.cursor.selected = 0;
+        super::events::rebuild(state);
+    } else if state.mode == Mode::Filter && state.view == View::Audit {
         state.audit_filter = state.prompt.clone();
         state.audit_cursor.selected = 0;
         super::audit::rebuild(state);
@@ -91,11 +98,15 @@ fn run(state: &mut State, line: &str) -> Vec<Effect> {
             Some((_, View::Detail)) if state.detail.is_none() => {
                 return super::inventory::open_detail(state);
             }
+            Some((_, View::Events)) => {
+                super::open(state, View::Events);
+                return super::events::on_open(state);
+            }
             Some((_, view)) => super::open(state, *view),
             None => error(
                 state,
                 format!(
-                    "unknown command :{name}. Views: :inventory, :audit, :help; verbs: :sort COLUMN [desc], :filter TEXT, :refresh, :quit"
+                    "unknown command :{name}. Views: :inventory, :audit, :events, :help; verbs: :sort COLUMN [desc], :filter TEXT, :refresh, :quit"
                 ),
             ),
         },

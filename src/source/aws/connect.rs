@@ -89,6 +89,10 @@ async fn load_config(opts: &AwsOptions, profile: Option<&str>) -> SdkConfig {
                 .with_initial_backoff(Duration::from_millis(200))
                 .with_max_backoff(Duration::from_secs(10)),
         );
+    // Our own calls carry app/strongroom in their user agent, so event views can drop them.
+    if let Ok(name) = aws_config::AppName::new("strongroom") {
+        loader = loader.app_name(name);
+    }
     if let Some(p) = profile {
         loader = loader.profile_name(p);
     }

@@ -18,6 +18,7 @@ pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
         Section::Inventory,
         Section::Detail,
         Section::Audit,
+        Section::Events,
         Section::Help,
     ] {
         let bindings: Vec<_> = keymap.section(section).collect();

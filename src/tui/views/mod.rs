@@ -2,8 +2,12 @@
 
 pub mod audit;
 pub mod detail;
+pub mod events;
 pub mod help;
 pub mod inventory;
+pub mod principal;
+pub mod record;
+pub mod who_read;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
@@ -33,6 +37,22 @@ pub fn render(frame: &mut Frame, state: &State, keymap: &Keymap, theme: &Theme) 
         View::Audit => {
             audit::render(frame, body, state, theme);
             (audit::heading(state), audit::HINT)
+        }
+        View::Events => {
+            events::render(frame, body, state, theme);
+            (events::heading(state), events::HINT)
+        }
+        View::WhoRead => {
+            who_read::render(frame, body, state, theme);
+            (who_read::heading(state), who_read::HINT)
+        }
+        View::Principal => {
+            principal::render(frame, body, state, theme);
+            (principal::heading(state), principal::HINT)
+        }
+        View::Record => {
+            record::render(frame, body, state, theme);
+            ("Event record".to_string(), record::HINT)
         }
         View::Help => {
             help::render(frame, body, state, keymap, theme);

@@ -1,0 +1,348 @@
+//! The events views: the event list with its filters, who read a secret, a principal's pivot,
+//! one record; and live CloudTrail fetching with progress and cancel.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::app::state::{Fetching, Mode, State, View};
+use crate::app::window::Preset;
+use crate::app::{Action, Effect};
+use crate::source::{CellError, FetchProgress};
+use crate::trail::AccessEvent;
+use crate::trail::analysis::EventIndex;
+
+/// How far back the first live fetch looks when no window preset is chosen.
+pub const DEFAULT_LOOKBACK_DAYS: i64 = 7;
+
+pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
+    match state.view {
+        View::Events => list(state, action),
+        View::WhoRead => who_read(state, action),
+        View::Principal => pivot(state, action),
+        View::Record => record(state, action),
+        _ => Vec::new(),
+    }
+}
+
+fn list(state: &mut State, action: Action) -> Vec<Effect> {
+    let page = state.table_height();
+    let n = state.ev.rows.len();
+    let c = &mut state.ev.cursor;
+    match action {
+        Action::Down
+        | Action::Up
+        | Action::PageDown
+        | Action::PageUp
+        | Action::Top
+        | Action::Bottom => move_cursor(c, action, n, page),
+        Action::Filter => {
+            state.mode = Mode::Filter;
+            state.prompt = state.ev.filter.text.clone();
+        }
+        Action::ClearFilter => {
+            state.ev.filter = Default::default();
+            state.ev.preset = None;
+            rebuild(state);
+        }
+        Action::WindowNext => {
+            state.ev.preset = match state.ev.preset {
+                None => Some(Preset::Hour),
+                Some(Preset::Quarter) => None,
+                Some(p) => Some(p.next()),
+            };
+            rebuild(state);
+            return fetch_window(state);
+        }
+        Action::ErrorsOnly => {
+            state.ev.filter.errors_only = !state.ev.filter.errors_only;
+            rebuild(state);
+        }
+        Action::WritesOnly => {
+            state.ev.filter.writes_only = !state.ev.filter.writes_only;
+            rebuild(state);
+        }
+        Action::Pivot => {
+            if let Some(&i) = state.ev.rows.get(state.ev.cursor.selected) {
+                let key = state.events.events[i].principal.key();
+                open_pivot(state, key);
+            }
+        }
+        Action::Open => {
+            if let Some(&i) = state.ev.rows.get(state.ev.cursor.selected) {
+                state.ev.record = Some(i);
+                state.ev.record_scroll = 0;
+                super::open(state, View::Record);
+            }
+        }
+        _ => {}
+    }
+    keep(&mut state.ev.cursor, state.ev.rows.len(), page);
+    Vec::new()
+}
+
+fn who_read(state: &mut State, action: Action) -> Vec<Effect> {
+    let page = state.table_height();
+    let readers = readers_of_focus(state);
+    let n = readers.len();
+    match action {
+        Action::Open | Action::Pivot => {
+            if let Some(r) = readers.get(state.ev.reader_cursor.selected) {
+                let key = r.principal_key.clone();
+                open_pivot(state, key);
+            }
+        }
+        a => move_cursor(&mut state.ev.reader_cursor, a, n, page),
+    }
+    Vec::new()
+}
+
+fn pivot(state: &mut State, action: Action) -> Vec<Effect> {
+    let page = state.table_height();
+    let secrets = pivot_rows(state);
+    let n = secrets.len();
+    match action {
+        Action::Open => {
+            if let Some(s) = secrets.get(state.ev.pivot_cursor.selected) {
+                state.detail = Some(s.arn.clone());
+                state.detail_scroll = 0;
+                super::open(state, View::Detail);
+            }
+        }
+        a => move_cursor(&mut state.ev.pivot_cursor, a, n, page),
+    }
+    Vec::new()
+}
+
+fn record(state: &mut State, action: Action) -> Vec<Effect> {
+    let s = &mut state.ev.record_scroll;
+    match action {
+        Action::Down => *s = s.saturating_add(1),
+        Action::Up => *s = s.saturating_sub(1),
+        Action::PageDown => *s = s.saturating_add(10),
+        Action::PageUp => *s = s.saturating_sub(10),
+        Action::Top => *s = 0,
+        Action::Pivot => {
+            if let Some(i) = state.ev.record {
+                let key = state.events.events[i].principal.key();
+                open_pivot(state, key);
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn move_cursor(c: &mut crate::app::state::Cursor, action: Action, n: usize, page: usize) {
+    let last = n.saturating_sub(1);
+    c.selected = match action {
+        Action::Down => (c.selected + 1).min(last),
+        Action::Up => c.selected.saturating_sub(1),
+        Action::PageDown => (c.selected + page).min(last),
+        Action::PageUp => c.selected.saturating_sub(page),
+        Action::Top => 0,
+        Action::Bottom => last,
+        _ => c.selected,
+    };
+    keep(c, n, page);
+}
+
+fn keep(c: &mut crate::app::state::Cursor, n: usize, height: usize) {
+    c.selected = c.selected.min(n.saturating_sub(1));
+    if c.selected < c.offset {
+        c.offset = c.selected;
+    } else if c.selected >= c.offset + height {
+        c.offset = c.selected + 1 - height;
+    }
+}
+
+fn open_pivot(state: &mut State, key: String) {
+    state.ev.principal = Some(key);
+    state.ev.pivot_cursor = Default::default();
+    super::open(state, View::Principal);
+}
+
+/// `t` on a secret: who read it, across its primary and replica regions.
+pub fn open_who_read(state: &mut State) -> Vec<Effect> {
+    let Some(entry) = state.selected_entry() else {
+        return Vec::new();
+    };
+    state.ev.who_read = Some(entry.secret.arn.clone());
+    state.ev.reader_cursor = Default::default();
+    super::open(state, View::WhoRead);
+    first_fetch(state)
+}
+
+/// Opening the events list for the first time on a live source starts a fetch.
+pub fn on_open(state: &mut State) -> Vec<Effect> {
+    rebuild(state);
+    first_fetch(state)
+}
+
+fn first_fetch(state: &mut State) -> Vec<Effect> {
+    if state.ev.fetched_once || !state.live_events {
+        return Vec::new();
+    }
+    state.ev.fetched_once = true;
+    let end = state.now;
+    let start = end
+        - state
+            .ev
+            .preset
+            .map_or(Duration::days(DEFAULT_LOOKBACK_DAYS), Preset::duration);
+    start_fetch(state, start, end)
+}
+
+/// A wider window than fetched so far asks CloudTrail for the rest (the store skips what it has).
+fn fetch_window(state: &mut State) -> Vec<Effect> {
+    match state.ev.preset {
+        Some(p) if state.live_events && p.duration() > Duration::days(DEFAULT_LOOKBACK_DAYS) => {
+            let end = state.now;
+            start_fetch(state, end - p.duration(), end)
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// One fetch per loaded cell; a fetch already running is cancelled first.
+pub fn start_fetch(state: &mut State, start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<Effect> {
+    let mut effects = cancel(state);
+    let cells: Vec<_> = state.cells.keys().cloned().collect();
+    let mut fetching = Fetching::default();
+    for cell in cells {
+        let request = state.alloc_request();
+        fetching.requests.push(request);
+        effects.push(Effect::FetchEvents {
+            request,
+            cell,
+            start,
+            end,
+        });
+    }
+    state.ev.fetch = Some(fetching);
+    effects
+}
+
+/// Esc while fetching: stop, keep what arrived.
+pub fn cancel(state: &mut State) -> Vec<Effect> {
+    match state.ev.fetch.take() {
+        Some(f) if !f.requests.is_empty() => {
+            merge_pending(state);
+            vec![Effect::CancelFetch {
+                requests: f.requests,
+            }]
+        }
+        _ => Vec::new(),
+    }
+}
+
+pub fn page(
+    state: &mut State,
+    request: u64,
+    events: Vec<AccessEvent>,
+    progress: FetchProgress,
+) -> Vec<Effect> {
+    let Some(f) = state.ev.fetch.as_mut() else {
+        return Vec::new();
+    };
+    if !f.requests.contains(&request) {
+        return Vec::new();
+    }
+    f.events += events.len();
+    f.pages += 1;
+    f.throttled = f.throttled.max(progress.throttled);
+    f.calls_per_sec = progress.calls_per_sec;
+    f.oldest = match (f.oldest, progress.oldest) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    f.newest = match (f.newest, progress.newest) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    let pages = f.pages;
+    state.pending_events.extend(events);
+    // Re-indexing is linear in all events: do it every few pages, not every page.
+    if pages % 8 == 0 {
+        merge_pending(state);
+    }
+    Vec::new()
+}
+
+pub fn done(state: &mut State, request: u64, result: Result<(), CellError>) -> Vec<Effect> {
+    let Some(f) = state.ev.fetch.as_mut() else {
+        return Vec::new();
+    };
+    f.requests.retain(|r| *r != request);
+    let finished = f.requests.is_empty();
+    if let Err(e) = result {
+        state.notice = Some(crate::app::state::Notice {
+            level: crate::app::state::NoticeLevel::Warning,
+            text: format!("CloudTrail: {e}"),
+        });
+    }
+    if finished {
+        state.ev.fetch = None;
+        merge_pending(state);
+    }
+    Vec::new()
+}
+
+fn merge_pending(state: &mut State) {
+    if state.pending_events.is_empty() {
+        return;
+    }
+    let new = std::mem::take(&mut state.pending_events);
+    let old = state.events.events.clone();
+    index(state, crate::trail::merge(old, new));
+}
+
+/// Replaces the event index (and the audit's rotation history with it).
+pub fn index(state: &mut State, events: Vec<AccessEvent>) {
+    let secrets: Vec<_> = state.listings.values().flatten().cloned().collect();
+    state.history = crate::audit::history::rotation_history(&events, &secrets);
+    state.events = std::sync::Arc::new(EventIndex::build(events, &secrets));
+    rebuild(state);
+}
+
+/// Re-applies the filters and the window to the event list.
+pub fn rebuild(state: &mut State) {
+    let mut filter = state.ev.filter.clone();
+    if let Some(p) = state.ev.preset {
+        filter.since = Some(state.now - p.duration());
+    }
+    state.ev.rows = state.events.filter(&filter);
+    let page = state.table_height();
+    keep(&mut state.ev.cursor, state.ev.rows.len(), page);
+}
+
+/// Primary and replica ARNs of the secret the who-read pane shows.
+pub fn focus_arns(state: &State) -> Vec<String> {
+    let Some(arn) = state.ev.who_read.as_deref() else {
+        return Vec::new();
+    };
+    state
+        .inventory
+        .entries
+        .iter()
+        .find(|e| e.secret.arn == arn)
+        .map(|e| {
+            std::iter::once(e.secret.arn.clone())
+                .chain(e.replicas.iter().map(|r| r.arn.clone()))
+                .collect()
+        })
+        .unwrap_or_else(|| vec![arn.to_string()])
+}
+
+pub fn since(state: &State) -> Option<DateTime<Utc>> {
+    state.ev.preset.map(|p| state.now - p.duration())
+}
+
+pub fn readers_of_focus(state: &State) -> Vec<crate::trail::analysis::Reader> {
+    state.events.readers(&focus_arns(state), since(state))
+}
+
+pub fn pivot_rows(state: &State) -> Vec<crate::trail::analysis::SecretReads> {
+    match state.ev.principal.as_deref() {
+        Some(key) => state.events.secrets_read_by(key, since(state)),
+        None => Vec::new(),
+    }
+}

@@ -1,0 +1,125 @@
+//! "Who read this": the principals that read a secret, across its primary and replica regions.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row, Table};
+
+use crate::app::State;
+use crate::app::update::events::readers_of_focus;
+use crate::domain::untrusted::neutralise;
+use crate::tui::theme::Theme;
+
+pub const HINT: &str = "↑↓ move  Enter/p principal's reads  Esc back  : command  ? help";
+
+pub fn heading(state: &State) -> String {
+    let name = state
+        .ev
+        .who_read
+        .as_deref()
+        .map(super::events::short_name)
+        .unwrap_or("?");
+    format!(
+        "Who read {} · window {}",
+        neutralise(name),
+        state.ev.preset.map_or("all", |p| p.label())
+    )
+}
+
+/// Investigator hints about this secret in the window (default: the last 7 days).
+pub fn hint_lines(state: &State) -> Vec<String> {
+    let start = crate::app::update::events::since(state).unwrap_or(
+        state.now - chrono::Duration::days(crate::app::update::events::DEFAULT_LOOKBACK_DAYS),
+    );
+    let arns = crate::app::update::events::focus_arns(state);
+    state
+        .events
+        .hints_for_secret(&arns, start, state.now)
+        .iter()
+        .map(|h| format!("! {}", h.message()))
+        .collect()
+}
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let hints = hint_lines(state);
+    let area = if hints.is_empty() {
+        area
+    } else {
+        let shown = hints.len().min(6) as u16;
+        let [top, rest] =
+            ratatui::layout::Layout::vertical([Constraint::Length(shown + 1), Constraint::Min(1)])
+                .areas(area);
+        let lines: Vec<Line> = hints
+            .iter()
+            .take(6)
+            .map(|h| Line::from(Span::styled(neutralise(h).into_owned(), theme.bad())))
+            .collect();
+        frame.render_widget(Paragraph::new(lines), top);
+        rest
+    };
+    let readers = readers_of_focus(state);
+    if readers.is_empty() {
+        let text = if let Some(line) = super::events::progress_line(state) {
+            line
+        } else {
+            "Nobody read this secret in the events loaded.".into()
+        };
+        frame.render_widget(Paragraph::new(text).style(theme.dim()), area);
+        return;
+    }
+    let widths = [
+        Constraint::Length(34),
+        Constraint::Length(6),
+        Constraint::Length(6),
+        Constraint::Length(16),
+        Constraint::Length(16),
+        Constraint::Length(20),
+        Constraint::Fill(1),
+    ];
+    let header = Row::new([
+        "PRINCIPAL",
+        "READS",
+        "DENIED",
+        "FIRST SEEN",
+        "LAST SEEN",
+        "IPS",
+        "REGIONS / USER AGENTS",
+    ])
+    .style(theme.header());
+    let height = usize::from(area.height.saturating_sub(1));
+    let c = state.ev.reader_cursor;
+    let start = c.offset.min(readers.len());
+    let end = (start + height).min(readers.len());
+    let rows = readers[start..end].iter().enumerate().map(|(i, r)| {
+        let denied = if r.denied > 0 {
+            Span::styled(r.denied.to_string(), theme.bad())
+        } else {
+            Span::raw("0")
+        };
+        let row = Row::new(vec![
+            Line::from(neutralise(&r.label).into_owned()),
+            Line::from(r.reads.to_string()),
+            Line::from(denied),
+            Line::from(r.first_seen.format("%Y-%m-%d %H:%M").to_string()),
+            Line::from(r.last_seen.format("%Y-%m-%d %H:%M").to_string()),
+            Line::from(neutralise(&r.ips.join(",")).into_owned()),
+            Line::from(
+                neutralise(&format!(
+                    "{} · {}",
+                    r.regions.join(","),
+                    r.user_agents.join(" | ")
+                ))
+                .into_owned(),
+            ),
+        ]);
+        if start + i == c.selected {
+            row.style(theme.selected())
+        } else {
+            row
+        }
+    });
+    frame.render_widget(
+        Table::new(rows, widths).header(header).column_spacing(1),
+        area,
+    );
+}
