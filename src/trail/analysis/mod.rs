@@ -1,0 +1,373 @@
+//! What the events say: who read a secret, what a principal read, and hints for investigators.
+//!
+//! [`EventIndex::build`] sorts events newest first and works out once what every question asks
+//! again: the secrets each event touched, interned principals, event names and IPs, and
+//! lowercase search tokens. A filter over 100,000 events is then a scan of small integers.
+//! Text in events is untrusted: neutralise labels, IPs and messages before display.
+
+mod filter;
+mod hints;
+mod readers;
+#[cfg(test)]
+mod testing;
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use chrono::{DateTime, Utc};
+
+use super::event::AccessEvent;
+use super::secret_ref::{SecretRef, resolve};
+use crate::domain::Secret;
+
+pub use filter::EventFilter;
+pub use hints::{Hint, Severity};
+pub use readers::{PrincipalSummary, Reader, SecretReads};
+
+/// Events newest first, with what the questions below need worked out once.
+#[derive(Debug, Clone, Default)]
+pub struct EventIndex {
+    /// Newest first.
+    pub events: Vec<AccessEvent>,
+    /// Inventory ARNs each event touched (primary and replica listings alike), per event.
+    pub arns: Vec<Vec<String>>,
+    facts: Vec<Facts>,
+    principals: Interner,
+    labels: Interner,
+    names: Interner,
+    ips: Interner,
+    /// Secrets events touched: inventory ARNs, then references the inventory lacks, as written.
+    secrets: Interner,
+    in_inventory: Vec<bool>,
+    touched: Lists,
+    /// Lowercase field values the free-text filter searches, and which of them each event has.
+    tokens: Vec<String>,
+    search: Lists,
+}
+
+/// Per event: interned ids and the kinds of call it is.
+#[derive(Debug, Clone, Copy)]
+struct Facts {
+    principal: u32,
+    label: u32,
+    name: u32,
+    ip: u32,
+    flags: u8,
+}
+
+const NONE: u32 = u32::MAX;
+
+const READ: u8 = 1;
+const WRITE: u8 = 1 << 1;
+const FAILED: u8 = 1 << 2;
+const DENIED: u8 = 1 << 3;
+const LIST: u8 = 1 << 4;
+/// BatchGetSecretValue with filters: every secret the filter matches, not a named few.
+const FILTERED_BATCH: u8 = 1 << 5;
+
+impl EventIndex {
+    /// Sorts newest first (ties by event id, so the order is stable), resolves each distinct
+    /// secret reference once against `secrets`, and precomputes the search tokens.
+    pub fn build(mut events: Vec<AccessEvent>, secrets: &[Secret]) -> Self {
+        events.sort_by(|a, b| {
+            b.time
+                .cmp(&a.time)
+                .then_with(|| a.event_id.cmp(&b.event_id))
+        });
+        let names_by_arn: HashMap<&str, &str> = secrets
+            .iter()
+            .map(|s| (s.arn.as_str(), s.name.as_str()))
+            .collect();
+        let mut index = EventIndex::default();
+        let mut tokens = Tokens::default();
+        let mut secret_tokens: Vec<u32> = Vec::new();
+        let mut resolved: HashMap<(&SecretRef, Option<&str>, &str), Vec<String>> = HashMap::new();
+        let mut arns = Vec::with_capacity(events.len());
+        let mut facts = Vec::with_capacity(events.len());
+        for event in &events {
+            let mut touched: Vec<u32> = Vec::new();
+            let mut event_arns: Vec<String> = Vec::new();
+            for r in &event.secrets {
+                let key = (r, event.account.as_deref(), event.region.as_str());
+                let hits = resolved
+                    .entry(key)
+                    .or_insert_with(|| resolve(r, secrets, key.1, key.2));
+                let (ids, in_inventory): (Vec<&str>, bool) = match (r, hits.is_empty()) {
+                    (_, false) => (hits.iter().map(String::as_str).collect(), true),
+                    (
+                        SecretRef::Arn(id) | SecretRef::PartialArn(id) | SecretRef::Name(id),
+                        true,
+                    ) => (vec![id.as_str()], false),
+                    (SecretRef::Filter { .. }, true) => (Vec::new(), false),
+                };
+                for id in ids {
+                    let (secret, new) = index.secrets.intern(id);
+                    if new {
+                        index.in_inventory.push(in_inventory);
+                        let name = names_by_arn.get(id).copied().unwrap_or(id);
+                        secret_tokens.push(tokens.id(name));
+                    }
+                    if !touched.contains(&secret) {
+                        touched.push(secret);
+                        if in_inventory {
+                            event_arns.push(id.to_string());
+                        }
+                    }
+                }
+            }
+            let principal = &event.principal;
+            let label = principal.label();
+            let ip = event.source_ip.as_deref();
+            let mut search: Vec<u32> = [
+                Some(event.name.as_str()),
+                Some(label.as_str()),
+                principal.arn.as_deref(),
+                principal.role_arn.as_deref(),
+                ip,
+                event.user_agent.as_deref(),
+                event.error_code.as_deref(),
+                Some(event.region.as_str()),
+            ]
+            .into_iter()
+            .flatten()
+            .map(|text| tokens.id(text))
+            .chain(touched.iter().map(|&s| secret_tokens[s as usize]))
+            .collect();
+            search.sort_unstable();
+            search.dedup();
+            index.search.push(&search);
+            index.touched.push(&touched);
+            arns.push(event_arns);
+            facts.push(Facts {
+                principal: index.principals.intern(&principal.key()).0,
+                label: index.labels.intern(&label).0,
+                name: index.names.intern(&event.name).0,
+                ip: ip.map_or(NONE, |ip| index.ips.intern(ip).0),
+                flags: flags(event),
+            });
+        }
+        drop(resolved);
+        index.tokens = tokens.strings;
+        index.facts = facts;
+        index.arns = arns;
+        index.events = events;
+        index
+    }
+
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// [`Principal::key`](super::Principal::key) of event `i`, computed once in `build`.
+    pub fn principal_key(&self, i: usize) -> &str {
+        self.principals.get(self.facts[i].principal)
+    }
+
+    /// [`Principal::label`](super::Principal::label) of event `i`, computed once in `build`.
+    pub fn principal_label(&self, i: usize) -> &str {
+        self.labels.get(self.facts[i].label)
+    }
+
+    /// Indices of events at or after `since` and before `until`, newest first.
+    fn time_range(
+        &self,
+        since: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+    ) -> Range<usize> {
+        let start = self
+            .events
+            .partition_point(|e| until.is_some_and(|u| e.time >= u));
+        let end = self
+            .events
+            .partition_point(|e| since.is_none_or(|s| e.time >= s));
+        start..end.max(start)
+    }
+
+    fn has(&self, i: usize, flag: u8) -> bool {
+        self.facts[i].flags & flag != 0
+    }
+
+    fn touched(&self, i: usize) -> &[u32] {
+        self.touched.get(i)
+    }
+
+    /// Which interned secrets `arns` name; ARNs no event touched are simply absent.
+    fn secret_set(&self, arns: &[String]) -> Vec<bool> {
+        let mut set = vec![false; self.secrets.len()];
+        for id in arns.iter().filter_map(|a| self.secrets.find(a)) {
+            set[id as usize] = true;
+        }
+        set
+    }
+
+    fn touches(&self, i: usize, set: &[bool]) -> bool {
+        self.touched(i).iter().any(|&s| set[s as usize])
+    }
+}
+
+fn flags(event: &AccessEvent) -> u8 {
+    let mut flags = 0;
+    let mut set = |on: bool, flag: u8| {
+        if on {
+            flags |= flag;
+        }
+    };
+    set(event.is_read(), READ);
+    set(event.is_write(), WRITE);
+    set(event.failed(), FAILED);
+    set(event.error_code.as_deref().is_some_and(is_denied), DENIED);
+    set(
+        event.is_secrets_manager() && event.name == "ListSecrets",
+        LIST,
+    );
+    let filtered = event
+        .secrets
+        .iter()
+        .any(|r| matches!(r, SecretRef::Filter { .. }));
+    set(
+        event.is_read() && event.name == "BatchGetSecretValue" && filtered,
+        FILTERED_BATCH,
+    );
+    flags
+}
+
+/// AccessDenied, AccessDeniedException and the like; other failures (not found, decryption,
+/// throttling) are not denials.
+fn is_denied(code: &str) -> bool {
+    code.contains("AccessDenied") || code.ends_with("UnauthorizedOperation")
+}
+
+/// Strings numbered in the order first seen.
+#[derive(Debug, Clone, Default)]
+struct Interner {
+    strings: Vec<String>,
+    ids: HashMap<String, u32>,
+}
+
+impl Interner {
+    /// The id of `s`, and whether it is new.
+    fn intern(&mut self, s: &str) -> (u32, bool) {
+        if let Some(&id) = self.ids.get(s) {
+            return (id, false);
+        }
+        let id = self.strings.len() as u32;
+        self.strings.push(s.to_string());
+        self.ids.insert(s.to_string(), id);
+        (id, true)
+    }
+
+    fn find(&self, s: &str) -> Option<u32> {
+        self.ids.get(s).copied()
+    }
+
+    fn get(&self, id: u32) -> &str {
+        &self.strings[id as usize]
+    }
+
+    fn len(&self) -> usize {
+        self.strings.len()
+    }
+}
+
+/// Lowercase search tokens, looked up by the text as written so each value is lowered once.
+#[derive(Default)]
+struct Tokens {
+    strings: Vec<String>,
+    by_lower: HashMap<String, u32>,
+    by_text: HashMap<String, u32>,
+}
+
+impl Tokens {
+    fn id(&mut self, text: &str) -> u32 {
+        if let Some(&id) = self.by_text.get(text) {
+            return id;
+        }
+        let lower = text.to_lowercase();
+        let id = match self.by_lower.get(&lower) {
+            Some(&id) => id,
+            None => {
+                let id = self.strings.len() as u32;
+                self.strings.push(lower.clone());
+                self.by_lower.insert(lower, id);
+                id
+            }
+        };
+        self.by_text.insert(text.to_string(), id);
+        id
+    }
+}
+
+/// One short list of ids per event, stored flat.
+#[derive(Debug, Clone, Default)]
+struct Lists {
+    starts: Vec<u32>,
+    items: Vec<u32>,
+}
+
+impl Lists {
+    fn push(&mut self, list: &[u32]) {
+        if self.starts.is_empty() {
+            self.starts.push(0);
+        }
+        self.items.extend_from_slice(list);
+        self.starts.push(self.items.len() as u32);
+    }
+
+    fn get(&self, i: usize) -> &[u32] {
+        match (self.starts.get(i), self.starts.get(i + 1)) {
+            (Some(&a), Some(&b)) => &self.items[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::*;
+    use super::*;
+
+    #[test]
+    fn build_sorts_newest_first_and_resolves_primary_and_replica() {
+        let index = EventIndex::build(
+            vec![
+                Rec::read("2026-11-20T09:00:00Z").secret("prod/db").event(),
+                Rec::read("2026-11-20T10:00:00Z")
+                    .secret("prod/db")
+                    .region("eu-west-1")
+                    .event(),
+                Rec::read("2026-11-20T08:00:00Z")
+                    .secret("gone/secret")
+                    .event(),
+            ],
+            &inventory(),
+        );
+        let hours: Vec<u32> = index
+            .events
+            .iter()
+            .map(|e| chrono::Timelike::hour(&e.time))
+            .collect();
+        assert_eq!(hours, [10, 9, 8]);
+        assert_eq!(index.arns[0], vec![DB_REPLICA.to_string()]);
+        assert_eq!(index.arns[1], vec![DB.to_string()]);
+        assert!(index.arns[2].is_empty(), "a name the inventory lacks");
+        assert_eq!(index.principal_label(0), "bob");
+        assert_eq!(index.principal_key(0), BOB_ARN);
+    }
+
+    #[test]
+    fn denials_are_told_from_other_failures() {
+        assert!(is_denied("AccessDenied") && is_denied("AccessDeniedException"));
+        assert!(!is_denied("ResourceNotFoundException") && !is_denied("DecryptionFailure"));
+    }
+
+    #[test]
+    fn lists_of_an_empty_index_are_empty() {
+        assert!(Lists::default().get(3).is_empty());
+        let index = EventIndex::build(Vec::new(), &[]);
+        assert!(index.is_empty() && index.filter(&EventFilter::default()).is_empty());
+    }
+}
