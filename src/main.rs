@@ -61,7 +61,7 @@ async fn run(
     config_dir: Option<PathBuf>,
 ) -> color_eyre::Result<ExitCode> {
     let policy = Policy::load(cli.policy.as_deref(), config_dir.as_deref())?;
-    let (source, problems) = open_source(&cli).await?;
+    let (source, problems) = open_source(&cli, &state_dir).await?;
     let mut state = State::new(source.info(), !cli.allow_write, Utc::now());
     state.policy = std::sync::Arc::new(policy);
     let (mut events, mut problems) = (parse_events(source.events()), problems);
@@ -224,7 +224,10 @@ fn finish(state: &State, clean: bool) -> ExitCode {
     }
 }
 
-async fn open_source(cli: &Cli) -> color_eyre::Result<(Arc<dyn InventorySource>, Vec<String>)> {
+async fn open_source(
+    cli: &Cli,
+    state_dir: &std::path::Path,
+) -> color_eyre::Result<(Arc<dyn InventorySource>, Vec<String>)> {
     if cli.demo {
         let snap = demo::load(Utc::now())?;
         return Ok((
@@ -245,6 +248,7 @@ async fn open_source(cli: &Cli) -> color_eyre::Result<(Arc<dyn InventorySource>,
         regions: cli.region.clone(),
         endpoint_url: cli.endpoint_url.clone(),
         max_attempts: 0,
+        state_dir: state_dir.to_path_buf(),
     };
     Ok((Arc::new(connect(&opts).await?), Vec::new()))
 }

@@ -2,11 +2,11 @@
 //! headless commands share it, so both drive exactly the same `update`.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio_util::sync::CancellationToken;
 
 use super::effect::RequestId;
 use super::{Effect, Msg, State, update};
@@ -17,7 +17,7 @@ use crate::source::InventorySource;
 pub struct Runner {
     source: Arc<dyn InventorySource>,
     tx: UnboundedSender<Msg>,
-    cancels: Arc<Mutex<HashMap<RequestId, Arc<AtomicBool>>>>,
+    cancels: Arc<Mutex<HashMap<RequestId, CancellationToken>>>,
 }
 
 impl Runner {
@@ -75,7 +75,7 @@ impl Runner {
                 start,
                 end,
             } => {
-                let cancel = Arc::new(AtomicBool::new(false));
+                let cancel = CancellationToken::new();
                 if let Ok(mut c) = self.cancels.lock() {
                     c.insert(request, cancel.clone());
                 }
@@ -109,8 +109,8 @@ impl Runner {
             Effect::CancelFetch { requests } => {
                 if let Ok(c) = self.cancels.lock() {
                     for r in requests {
-                        if let Some(flag) = c.get(&r) {
-                            flag.store(true, Ordering::Relaxed);
+                        if let Some(token) = c.get(&r) {
+                            token.cancel();
                         }
                     }
                 }

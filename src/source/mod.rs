@@ -112,7 +112,7 @@ pub trait InventorySource: Send + Sync {
         _start: chrono::DateTime<chrono::Utc>,
         _end: chrono::DateTime<chrono::Utc>,
         _on_page: OnEvents,
-        _cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+        _cancel: tokio_util::sync::CancellationToken,
     ) -> BoxFuture<'static, Result<(), CellError>> {
         Box::pin(async { Ok(()) })
     }

@@ -21,6 +21,8 @@ pub struct AwsOptions {
     pub endpoint_url: Option<String>,
     /// Attempts per call, throttling included (backoff grows between them).
     pub max_attempts: u32,
+    /// Where the evidence store keeps fetched CloudTrail events (one file per account).
+    pub state_dir: std::path::PathBuf,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -72,7 +74,12 @@ pub async fn connect(opts: &AwsOptions) -> Result<AwsSource, ConnectError> {
         [] => "AWS (default credentials)".to_string(),
         ps => format!("AWS profiles {}", ps.join(", ")),
     };
-    Ok(AwsSource::new(label, profiles, regions))
+    Ok(AwsSource::new(
+        label,
+        profiles,
+        regions,
+        opts.state_dir.clone(),
+    ))
 }
 
 async fn load_config(opts: &AwsOptions, profile: Option<&str>) -> SdkConfig {

@@ -15,8 +15,13 @@ use futures::future::BoxFuture;
 
 pub use connect::{AwsOptions, connect};
 
-use super::{CellError, CellResult, InventorySource, OnPage, SourceInfo, SourceKind};
+use std::sync::Arc;
+
+use super::{
+    CellError, CellResult, FetchProgress, InventorySource, OnEvents, OnPage, SourceInfo, SourceKind,
+};
 use crate::domain::{Account, Cell, ReplicaStatus, Secret};
+use crate::store::EvidenceStore;
 
 /// How one profile resolved: its account and SDK config, or why it could not be reached.
 #[derive(Clone)]
@@ -31,15 +36,31 @@ pub struct AwsSource {
     profiles: Vec<Profile>,
     regions: Vec<String>,
     clients: HashMap<Cell, aws_sdk_secretsmanager::Client>,
+    trails: HashMap<Cell, (aws_sdk_cloudtrail::Client, rate_limit::RateLimiter)>,
+    state_dir: std::path::PathBuf,
+    stores: std::sync::Mutex<HashMap<String, Arc<std::sync::Mutex<EvidenceStore>>>>,
 }
 
 impl AwsSource {
-    pub(crate) fn new(label: String, profiles: Vec<Profile>, regions: Vec<String>) -> Self {
+    pub(crate) fn new(
+        label: String,
+        profiles: Vec<Profile>,
+        regions: Vec<String>,
+        state_dir: std::path::PathBuf,
+    ) -> Self {
         let mut clients = HashMap::new();
+        let mut trails = HashMap::new();
         for p in &profiles {
             for region in &regions {
                 let cell = Cell::new(&p.account.id, region);
                 clients.insert(cell.clone(), connect::secrets_client(&p.config, &cell));
+                trails.insert(
+                    cell.clone(),
+                    (
+                        cloudtrail::cloudtrail_client(&p.config, &cell),
+                        rate_limit::RateLimiter::lookup_events(),
+                    ),
+                );
             }
         }
         Self {
@@ -47,7 +68,26 @@ impl AwsSource {
             profiles,
             regions,
             clients,
+            trails,
+            state_dir,
+            stores: std::sync::Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The evidence store of an account, opened once.
+    fn store(&self, account: &str) -> Result<Arc<std::sync::Mutex<EvidenceStore>>, CellError> {
+        let mut stores = self
+            .stores
+            .lock()
+            .map_err(|_| CellError::failed("evidence store lock poisoned"))?;
+        if let Some(s) = stores.get(account) {
+            return Ok(s.clone());
+        }
+        let store = EvidenceStore::open(&self.state_dir, account)
+            .map_err(|e| CellError::failed(e.to_string()))?;
+        let store = Arc::new(std::sync::Mutex::new(store));
+        stores.insert(account.to_string(), store.clone());
+        Ok(store)
     }
 
     pub fn client(&self, cell: &Cell) -> Option<&aws_sdk_secretsmanager::Client> {
@@ -87,6 +127,59 @@ impl InventorySource for AwsSource {
             return async move { Err(CellError::failed(msg)) }.boxed();
         };
         async move { list_cell(&client, &cell, &on_page).await }.boxed()
+    }
+
+    fn live_events(&self) -> bool {
+        true
+    }
+
+    fn fetch_events(
+        &self,
+        cell: Cell,
+        start: chrono::DateTime<chrono::Utc>,
+        end: chrono::DateTime<chrono::Utc>,
+        on_page: OnEvents,
+        cancel: tokio_util::sync::CancellationToken,
+    ) -> BoxFuture<'static, Result<(), CellError>> {
+        if let Some(failure) = self.failure_of(&cell.account) {
+            return async move { Err(failure) }.boxed();
+        }
+        let trail = self.trails.get(&cell).cloned();
+        let store = self.store(&cell.account);
+        async move {
+            let (client, limiter) =
+                trail.ok_or_else(|| CellError::failed("no CloudTrail client for this cell"))?;
+            let store = store?;
+            let forward = move |events: Vec<crate::trail::AccessEvent>,
+                                p: &cloudtrail::Progress| {
+                on_page(
+                    events,
+                    FetchProgress {
+                        events: p.events + p.cached,
+                        pages: p.pages,
+                        calls: p.calls,
+                        throttled: p.throttled,
+                        calls_per_sec: p.calls_per_sec,
+                        oldest: p.oldest,
+                        newest: p.newest,
+                    },
+                )
+            };
+            cloudtrail::fetch_cached(
+                &store,
+                &client,
+                &limiter,
+                &cell,
+                &cloudtrail::default_queries(),
+                start,
+                end,
+                &forward,
+                &cancel,
+            )
+            .await
+            .map(|_| ())
+        }
+        .boxed()
     }
 
     fn describe_replication(
