@@ -19,6 +19,7 @@ fn benches(c: &mut Criterion) {
         cells: vec![],
         secrets: fixtures::secrets(10_000, "us-east-1"),
         events: vec![],
+        access_events: vec![],
     };
     let text = serde_json::to_string(&snap).unwrap();
     let mut policy = Policy::default();

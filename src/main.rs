@@ -66,6 +66,7 @@ async fn run(
     state.policy = std::sync::Arc::new(policy);
     let (mut events, mut problems) = (parse_events(source.events()), problems);
     problems.extend(events.1);
+    events.0 = strongroom::trail::merge(events.0, source.access_events());
     if !cli.cloudtrail.is_empty() {
         let files = strongroom::trail::read_paths(&cli.cloudtrail);
         problems.extend(files.problems.iter().map(ToString::to_string));
@@ -196,7 +197,12 @@ async fn run(
                 eprintln!("strongroom: {p}");
             }
             let events = source.events();
-            run_to_completion(&mut state, source).await;
+            run_to_completion(&mut state, source.clone()).await;
+            if source.live_events() {
+                let (start, end) = (state.now - chrono::Duration::days(7), state.now);
+                let fetch = strongroom::app::update::events::start_fetch(&mut state, start, end);
+                strongroom::app::runner::drive(&mut state, source, fetch).await;
+            }
             let snap = capture(&state, events);
             snapshot::write(&output, &snap)
                 .map_err(|e| color_eyre::eyre::eyre!("cannot write {}: {e}", output.display()))?;
@@ -286,6 +292,12 @@ fn capture(state: &State, events: Vec<serde_json::Value>) -> Snapshot {
             })
             .collect(),
         secrets,
+        // Raw records travel as they came; live-fetched events in their normalised form.
+        access_events: if events.is_empty() {
+            state.events.events.clone()
+        } else {
+            Vec::new()
+        },
         events,
     }
 }

@@ -99,6 +99,11 @@ pub trait InventorySource: Send + Sync {
         Vec::new()
     }
 
+    /// Access events the source holds already normalised (snapshots of live fetches).
+    fn access_events(&self) -> Vec<crate::trail::AccessEvent> {
+        Vec::new()
+    }
+
     /// Whether `fetch_events` asks a live CloudTrail.
     fn live_events(&self) -> bool {
         false

@@ -29,6 +29,9 @@ pub struct Snapshot {
     /// CloudTrail records as AWS writes them (the `Records` entries of a log file).
     #[serde(default)]
     pub events: Vec<Value>,
+    /// Access events already normalised (fetched live with LookupEvents), for hand-over.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub access_events: Vec<crate::trail::AccessEvent>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -89,4 +89,8 @@ impl InventorySource for SnapshotSource {
     fn events(&self) -> Vec<serde_json::Value> {
         self.snapshot.events.clone()
     }
+
+    fn access_events(&self) -> Vec<crate::trail::AccessEvent> {
+        self.snapshot.access_events.clone()
+    }
 }

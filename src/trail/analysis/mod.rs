@@ -68,12 +68,8 @@ const FILTERED_BATCH: u8 = 1 << 5;
 impl EventIndex {
     /// Sorts newest first (ties by event id, so the order is stable), resolves each distinct
     /// secret reference once against `secrets`, and precomputes the search tokens.
-    pub fn build(mut events: Vec<AccessEvent>, secrets: &[Secret]) -> Self {
-        events.sort_by(|a, b| {
-            b.time
-                .cmp(&a.time)
-                .then_with(|| a.event_id.cmp(&b.event_id))
-        });
+    pub fn build(events: Vec<AccessEvent>, secrets: &[Secret]) -> Self {
+        let events = newest_first(events);
         let names_by_arn: HashMap<&str, &str> = secrets
             .iter()
             .map(|s| (s.arn.as_str(), s.name.as_str()))
@@ -81,11 +77,14 @@ impl EventIndex {
         let mut index = EventIndex::default();
         let mut tokens = Tokens::default();
         let mut secret_tokens: Vec<u32> = Vec::new();
+        let [mut label_tokens, mut name_tokens, mut ip_tokens] =
+            [(); 3].map(|()| TokenCache::default());
         let mut resolved: HashMap<(&SecretRef, Option<&str>, &str), Vec<String>> = HashMap::new();
         let mut arns = Vec::with_capacity(events.len());
         let mut facts = Vec::with_capacity(events.len());
+        let (mut touched, mut search) = (Vec::new(), Vec::new());
         for event in &events {
-            let mut touched: Vec<u32> = Vec::new();
+            touched.clear();
             let mut event_arns: Vec<String> = Vec::new();
             for r in &event.secrets {
                 let key = (r, event.account.as_deref(), event.region.as_str());
@@ -116,23 +115,31 @@ impl EventIndex {
                 }
             }
             let principal = &event.principal;
-            let label = principal.label();
-            let ip = event.source_ip.as_deref();
-            let mut search: Vec<u32> = [
-                Some(event.name.as_str()),
-                Some(label.as_str()),
+            let label = index.labels.intern(&principal.label()).0;
+            let name = index.names.intern(&event.name).0;
+            let ip = event
+                .source_ip
+                .as_deref()
+                .map_or(NONE, |ip| index.ips.intern(ip).0);
+            search.clear();
+            for (id, table, cache) in [
+                (label, &index.labels, &mut label_tokens),
+                (name, &index.names, &mut name_tokens),
+                (ip, &index.ips, &mut ip_tokens),
+            ] {
+                if id != NONE {
+                    search.push(cache.token(id, table, &mut tokens));
+                }
+            }
+            let fields = [
                 principal.arn.as_deref(),
                 principal.role_arn.as_deref(),
-                ip,
                 event.user_agent.as_deref(),
                 event.error_code.as_deref(),
                 Some(event.region.as_str()),
-            ]
-            .into_iter()
-            .flatten()
-            .map(|text| tokens.id(text))
-            .chain(touched.iter().map(|&s| secret_tokens[s as usize]))
-            .collect();
+            ];
+            search.extend(fields.into_iter().flatten().map(|text| tokens.id(text)));
+            search.extend(touched.iter().map(|&s| secret_tokens[s as usize]));
             search.sort_unstable();
             search.dedup();
             index.search.push(&search);
@@ -140,9 +147,9 @@ impl EventIndex {
             arns.push(event_arns);
             facts.push(Facts {
                 principal: index.principals.intern(&principal.key()).0,
-                label: index.labels.intern(&label).0,
-                name: index.names.intern(&event.name).0,
-                ip: ip.map_or(NONE, |ip| index.ips.intern(ip).0),
+                label,
+                name,
+                ip,
                 flags: flags(event),
             });
         }
@@ -207,6 +214,24 @@ impl EventIndex {
     fn touches(&self, i: usize, set: &[bool]) -> bool {
         self.touched(i).iter().any(|&s| set[s as usize])
     }
+}
+
+/// Sorted newest first, ties by event id so the order is stable. Events are large, so an
+/// order of indices is sorted and the events moved once; input that is already in order (as
+/// `trail::merge` leaves it) is kept as it is.
+fn newest_first(events: Vec<AccessEvent>) -> Vec<AccessEvent> {
+    let before = |a: &AccessEvent, b: &AccessEvent| {
+        b.time
+            .cmp(&a.time)
+            .then_with(|| a.event_id.cmp(&b.event_id))
+    };
+    if events.is_sorted_by(|a, b| before(a, b).is_le()) {
+        return events;
+    }
+    let mut order: Vec<usize> = (0..events.len()).collect();
+    order.sort_by(|&a, &b| before(&events[a], &events[b]));
+    let mut slots: Vec<Option<AccessEvent>> = events.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
 fn flags(event: &AccessEvent) -> u8 {
@@ -298,6 +323,21 @@ impl Tokens {
         };
         self.by_text.insert(text.to_string(), id);
         id
+    }
+}
+
+/// The search token of each interned string, looked up once per string rather than per event.
+#[derive(Default)]
+struct TokenCache(Vec<u32>);
+
+impl TokenCache {
+    fn token(&mut self, id: u32, table: &Interner, tokens: &mut Tokens) -> u32 {
+        let id = id as usize;
+        while self.0.len() <= id {
+            let text = table.get(self.0.len() as u32);
+            self.0.push(tokens.id(text));
+        }
+        self.0[id]
     }
 }
 

@@ -73,11 +73,16 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         return;
     }
     let wide = area.width >= 120;
+    let (time_fmt, time_w) = if wide {
+        ("%Y-%m-%d %H:%M:%S", 19)
+    } else {
+        ("%m-%d %H:%M:%S", 14)
+    };
     let mut widths = vec![
-        Constraint::Length(19),
+        Constraint::Length(time_w),
         Constraint::Length(14),
-        Constraint::Length(22),
-        Constraint::Length(28),
+        Constraint::Length(if wide { 22 } else { 16 }),
+        Constraint::Length(if wide { 28 } else { 16 }),
     ];
     let mut titles = vec!["TIME (UTC)", "REGION", "EVENT", "PRINCIPAL"];
     if wide {
@@ -95,7 +100,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .map(|(i, &idx)| {
             let e = &state.events.events[idx];
             let mut cells = vec![
-                Line::from(e.time.format("%Y-%m-%d %H:%M:%S").to_string()),
+                Line::from(e.time.format(time_fmt).to_string()),
                 Line::from(neutralise(&e.region).into_owned()),
                 Line::from(Span::styled(
                     neutralise(&e.name).into_owned(),

@@ -191,3 +191,104 @@ fn audit_view_80x24_and_160x45() {
     let detail = screen(&mut state, 160, 45);
     assert!(detail.contains(&first.message), "{detail}");
 }
+
+/// The demo, loaded as the TUI would (inventory and its events), at a fixed moment.
+fn demo_state() -> State {
+    use crate::source::{InventorySource, SourceKind, demo, snapshot_source::SnapshotSource};
+    let snap = demo::load(now()).unwrap();
+    let events = snap
+        .events
+        .iter()
+        .filter_map(|r| crate::trail::parse_record(r).ok())
+        .collect();
+    let source = SnapshotSource::new(snap, SourceKind::Demo);
+    let mut state = State::new(source.info(), true, now());
+    crate::app::update::events::index(&mut state, events);
+    for e in crate::app::update::start(&mut state) {
+        if let crate::app::Effect::LoadCell { request, cell } = e {
+            let result =
+                futures::executor::block_on(source.load_cell(cell.clone(), Box::new(|_| {})));
+            update(
+                &mut state,
+                Msg::CellLoaded {
+                    request,
+                    cell,
+                    at: now(),
+                    result,
+                },
+            );
+        }
+    }
+    state
+}
+
+fn type_command(state: &mut State, text: &str) {
+    update(state, Msg::Action(Action::Command));
+    for c in text.chars() {
+        update(state, Msg::Prompt(PromptKey::Char(c)));
+    }
+    update(state, Msg::Prompt(PromptKey::Submit));
+}
+
+#[test]
+fn events_view_finds_the_intruder_80x24_and_160x45() {
+    let mut state = demo_state();
+    type_command(&mut state, "events");
+    update(&mut state, Msg::Action(Action::Filter));
+    for c in "svc-legacy".chars() {
+        update(&mut state, Msg::Prompt(PromptKey::Char(c)));
+    }
+    update(&mut state, Msg::Prompt(PromptKey::Submit));
+    assert_eq!(state.ev.rows.len(), 15);
+    insta::assert_snapshot!("events_80x24", screen(&mut state, 80, 24));
+    insta::assert_snapshot!("events_160x45", screen(&mut state, 160, 45));
+    // Errors only narrows to the denied reads.
+    update(&mut state, Msg::Action(Action::ErrorsOnly));
+    assert_eq!(state.ev.rows.len(), 5);
+    // Enter shows the whole record, neutralised.
+    update(&mut state, Msg::Action(Action::Open));
+    let record = screen(&mut state, 160, 45);
+    assert!(
+        record.contains("AccessDenied") && record.contains("198.51.100.23"),
+        "{record}"
+    );
+}
+
+#[test]
+fn who_read_shows_the_intruder_with_a_hint_and_pivots_to_its_reads() {
+    let mut state = demo_state();
+    update(&mut state, Msg::Action(Action::Filter));
+    for c in "prod/payments/stripe-api".chars() {
+        update(&mut state, Msg::Prompt(PromptKey::Char(c)));
+    }
+    update(&mut state, Msg::Prompt(PromptKey::Submit));
+    assert!(
+        state
+            .selected_entry()
+            .unwrap()
+            .secret
+            .name
+            .ends_with("prod/payments/stripe-api-key")
+    );
+    update(&mut state, Msg::Action(Action::WhoRead));
+    let pane = screen(&mut state, 160, 45);
+    assert!(pane.contains("svc-legacy-backup"), "{pane}");
+    assert!(
+        pane.contains("! svc-legacy-backup: possible enumeration"),
+        "{pane}"
+    );
+    insta::assert_snapshot!("who_read_160x45", pane);
+    let row = crate::app::update::events::readers_of_focus(&state)
+        .iter()
+        .position(|r| r.label == "svc-legacy-backup")
+        .unwrap();
+    for _ in 0..row {
+        update(&mut state, Msg::Action(Action::Down));
+    }
+    update(&mut state, Msg::Action(Action::Open));
+    let pivot = screen(&mut state, 160, 45);
+    assert!(
+        pivot.contains("Secrets read by") && pivot.contains("stripe-api-key"),
+        "{pivot}"
+    );
+}
