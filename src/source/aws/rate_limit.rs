@@ -15,7 +15,7 @@ pub const LOOKUP_EVENTS_PER_SECOND: f64 = 2.0;
 /// Added to every interval of [`RateLimiter::lookup_events`]: the quota is counted where the
 /// calls arrive, so calls sent exactly 500 ms apart are throttled whenever one arrives a
 /// millisecond later than the one two before it.
-pub const LOOKUP_EVENTS_MARGIN: Duration = Duration::from_millis(15);
+pub const LOOKUP_EVENTS_MARGIN: Duration = Duration::from_millis(20);
 
 /// The rate never falls below this share of the configured one, however many throttles.
 const FLOOR_DIVISOR: f64 = 16.0;
@@ -167,7 +167,7 @@ mod tests {
     async fn the_lookup_events_default_keeps_a_margin() {
         let t0 = Instant::now();
         let got = grants(&RateLimiter::default(), 3, t0).await;
-        assert_eq!(got, [ms(0), ms(515), ms(1030)]);
+        assert_eq!(got, [ms(0), ms(520), ms(1040)]);
     }
 
     #[tokio::test(start_paused = true)]
