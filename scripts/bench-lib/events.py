@@ -46,7 +46,7 @@ FIRST = [
 ]
 # The second load: 100 records in the minutes before the second run.
 SECOND = [("GetSecretValue", 90), ("PutSecretValue", 10)]
-# `strongroom events` asks one query per event name (src/source/aws/cloudtrail.rs EVENT_NAMES).
+# `strongroom events` asks one query per event name (src/source/aws/cloudtrail.rs event_names).
 QUERIES = 22
 TEAMS = ["payments", "identity", "search", "billing", "platform"]
 SERVICE_EVENTS = {"RotationStarted", "RotationSucceeded", "RotationFailed", "RotationAbandoned"}

@@ -51,7 +51,7 @@ impl EventKind {
 }
 
 /// Secrets Manager API calls that change a secret, its value, policy, tags or replication.
-const WRITES: &[&str] = &[
+pub const WRITES: &[&str] = &[
     "CreateSecret",
     "PutSecretValue",
     "UpdateSecret",

@@ -6,15 +6,14 @@ use crate::audit::Finding;
 
 pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
     let page = state.table_height();
-    let last = state.audit_rows.len().saturating_sub(1);
+    if state
+        .audit_cursor
+        .step(action, state.audit_rows.len(), page)
+    {
+        return Vec::new();
+    }
     let sel = state.audit_cursor.selected;
     match action {
-        Action::Down => state.audit_cursor.selected = (sel + 1).min(last),
-        Action::Up => state.audit_cursor.selected = sel.saturating_sub(1),
-        Action::PageDown => state.audit_cursor.selected = (sel + page).min(last),
-        Action::PageUp => state.audit_cursor.selected = sel.saturating_sub(page),
-        Action::Top => state.audit_cursor.selected = 0,
-        Action::Bottom => state.audit_cursor.selected = last,
         Action::Filter => {
             state.mode = Mode::Filter;
             state.prompt = state.audit_filter.clone();
@@ -127,11 +126,7 @@ pub fn rebuild(state: &mut State) {
 
 fn keep_visible(state: &mut State) {
     let height = state.table_height();
-    let c = &mut state.audit_cursor;
-    c.selected = c.selected.min(state.audit_rows.len().saturating_sub(1));
-    if c.selected < c.offset {
-        c.offset = c.selected;
-    } else if c.selected >= c.offset + height {
-        c.offset = c.selected + 1 - height;
-    }
+    state
+        .audit_cursor
+        .keep_visible(state.audit_rows.len(), height);
 }

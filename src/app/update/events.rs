@@ -25,15 +25,10 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
 
 fn list(state: &mut State, action: Action) -> Vec<Effect> {
     let page = state.table_height();
-    let n = state.ev.rows.len();
-    let c = &mut state.ev.cursor;
+    if state.ev.cursor.step(action, state.ev.rows.len(), page) {
+        return Vec::new();
+    }
     match action {
-        Action::Down
-        | Action::Up
-        | Action::PageDown
-        | Action::PageUp
-        | Action::Top
-        | Action::Bottom => move_cursor(c, action, n, page),
         Action::Filter => {
             state.mode = Mode::Filter;
             state.prompt = state.ev.filter.text.clone();
@@ -75,7 +70,7 @@ fn list(state: &mut State, action: Action) -> Vec<Effect> {
         }
         _ => {}
     }
-    keep(&mut state.ev.cursor, state.ev.rows.len(), page);
+    state.ev.cursor.keep_visible(state.ev.rows.len(), page);
     Vec::new()
 }
 
@@ -90,7 +85,9 @@ fn who_read(state: &mut State, action: Action) -> Vec<Effect> {
                 open_pivot(state, key);
             }
         }
-        a => move_cursor(&mut state.ev.reader_cursor, a, n, page),
+        a => {
+            state.ev.reader_cursor.step(a, n, page);
+        }
     }
     Vec::new()
 }
@@ -107,7 +104,9 @@ fn pivot(state: &mut State, action: Action) -> Vec<Effect> {
                 super::open(state, View::Detail);
             }
         }
-        a => move_cursor(&mut state.ev.pivot_cursor, a, n, page),
+        a => {
+            state.ev.pivot_cursor.step(a, n, page);
+        }
     }
     Vec::new()
 }
@@ -129,29 +128,6 @@ fn record(state: &mut State, action: Action) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
-}
-
-fn move_cursor(c: &mut crate::app::state::Cursor, action: Action, n: usize, page: usize) {
-    let last = n.saturating_sub(1);
-    c.selected = match action {
-        Action::Down => (c.selected + 1).min(last),
-        Action::Up => c.selected.saturating_sub(1),
-        Action::PageDown => (c.selected + page).min(last),
-        Action::PageUp => c.selected.saturating_sub(page),
-        Action::Top => 0,
-        Action::Bottom => last,
-        _ => c.selected,
-    };
-    keep(c, n, page);
-}
-
-fn keep(c: &mut crate::app::state::Cursor, n: usize, height: usize) {
-    c.selected = c.selected.min(n.saturating_sub(1));
-    if c.selected < c.offset {
-        c.offset = c.selected;
-    } else if c.selected >= c.offset + height {
-        c.offset = c.selected + 1 - height;
-    }
 }
 
 fn open_pivot(state: &mut State, key: String) {
@@ -311,7 +287,7 @@ pub fn rebuild(state: &mut State) {
     }
     state.ev.rows = state.events.filter(&filter);
     let page = state.table_height();
-    keep(&mut state.ev.cursor, state.ev.rows.len(), page);
+    state.ev.cursor.keep_visible(state.ev.rows.len(), page);
 }
 
 /// Primary and replica ARNs of the secret the who-read pane shows.

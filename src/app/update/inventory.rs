@@ -8,15 +8,10 @@ use crate::source::SourceKind;
 
 pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
     let page = state.table_height();
-    let last = state.rows.len().saturating_sub(1);
-    let sel = state.cursor.selected;
+    if state.cursor.step(action, state.rows.len(), page) {
+        return Vec::new();
+    }
     match action {
-        Action::Down => state.cursor.selected = (sel + 1).min(last),
-        Action::Up => state.cursor.selected = sel.saturating_sub(1),
-        Action::PageDown => state.cursor.selected = (sel + page).min(last),
-        Action::PageUp => state.cursor.selected = sel.saturating_sub(page),
-        Action::Top => state.cursor.selected = 0,
-        Action::Bottom => state.cursor.selected = last,
         Action::Filter => {
             state.mode = Mode::Filter;
             state.prompt = state.filter.clone();
@@ -75,13 +70,5 @@ pub fn open_detail(state: &mut State) -> Vec<Effect> {
 /// Scrolls so the selected row is on screen, and keeps the selection inside the rows.
 pub fn keep_selection_visible(state: &mut State) {
     let height = state.table_height();
-    let c = &mut state.cursor;
-    c.selected = c.selected.min(state.rows.len().saturating_sub(1));
-    if c.selected < c.offset {
-        c.offset = c.selected;
-    } else if c.selected >= c.offset + height {
-        c.offset = c.selected + 1 - height;
-    }
-    let max_offset = state.rows.len().saturating_sub(height);
-    c.offset = c.offset.min(max_offset);
+    state.cursor.keep_visible(state.rows.len(), height);
 }

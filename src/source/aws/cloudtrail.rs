@@ -43,31 +43,25 @@ const OWN_CALLS: &[&str] = &[
     "ListSecretVersionIds",
 ];
 
-/// The Secrets Manager events the console reads, one LookupEvents query each.
-pub const EVENT_NAMES: &[&str] = &[
-    "GetSecretValue",
-    "BatchGetSecretValue",
-    "ListSecrets",
-    "PutSecretValue",
-    "UpdateSecret",
-    "UpdateSecretVersionStage",
-    "CreateSecret",
-    "DeleteSecret",
-    "RestoreSecret",
-    "RotateSecret",
-    "CancelRotateSecret",
-    "PutResourcePolicy",
-    "DeleteResourcePolicy",
-    "TagResource",
-    "UntagResource",
-    "ReplicateSecretToRegions",
-    "RemoveRegionsFromReplication",
-    "StopReplicationToReplica",
+/// Reads the console looks up, besides every write (`trail::event::WRITES`).
+const READS: &[&str] = &["GetSecretValue", "BatchGetSecretValue", "ListSecrets"];
+
+/// The rotation service events.
+const SERVICE_EVENTS: &[&str] = &[
     "RotationStarted",
     "RotationSucceeded",
     "RotationFailed",
     "RotationAbandoned",
 ];
+
+/// The Secrets Manager events the console looks up, one LookupEvents query each.
+pub fn event_names() -> impl Iterator<Item = &'static str> {
+    READS
+        .iter()
+        .chain(crate::trail::event::WRITES)
+        .chain(SERVICE_EVENTS)
+        .copied()
+}
 
 /// LookupEvents' largest page.
 const PAGE_SIZE: i32 = 50;
@@ -125,11 +119,10 @@ impl Query {
     }
 }
 
-/// One EventName query per event in [`EVENT_NAMES`].
+/// One EventName query per event in [`event_names`].
 pub fn default_queries() -> Vec<Query> {
-    EVENT_NAMES
-        .iter()
-        .map(|n| Query::EventName((*n).to_string()))
+    event_names()
+        .map(|n| Query::EventName(n.to_string()))
         .collect()
 }
 
