@@ -43,9 +43,15 @@ pub fn progress_line(state: &State) -> Option<String> {
         (Some(o), Some(n)) => format!("{} → {}", o.format("%m-%d %H:%M"), n.format("%m-%d %H:%M")),
         _ => "…".into(),
     };
+    // The rate means something only once a few calls have gone out.
+    let rate = if f.pages >= 3 {
+        format!("{:.1} calls/s", f.calls_per_sec)
+    } else {
+        "starting".into()
+    };
     Some(format!(
-        "Fetching CloudTrail: {} events, {} pages, {:.1} calls/s, covering {span} UTC · Esc cancels",
-        f.events, f.pages, f.calls_per_sec
+        "Fetching CloudTrail: {} events, {} pages, {rate}, covering {span} UTC · Esc cancels",
+        f.events, f.pages
     ))
 }
 
