@@ -6,7 +6,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicIsize, Ordering};
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use serde_json::{Value, json};
 
@@ -274,7 +274,8 @@ fn synthetic_events(rng: &mut Rng, secrets: &[Secret], now: DateTime<Utc>) -> Ve
 }
 
 fn benches(c: &mut Criterion) {
-    let now = Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap();
+    // 2026-11-20 09:00 UTC.
+    let now = DateTime::<Utc>::UNIX_EPOCH + Duration::days(20_777) + Duration::hours(9);
     let mut rng = Rng(0x5eed_cafe_f00d_d00d);
     let secrets = inventory(&mut rng);
 

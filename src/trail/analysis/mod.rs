@@ -66,7 +66,7 @@ const LIST: u8 = 1 << 4;
 const FILTERED_BATCH: u8 = 1 << 5;
 
 impl EventIndex {
-    /// Sorts newest first (ties by event id, so the order is stable), resolves each distinct
+    /// Sorts newest first (events at the same instant keep their order), resolves each distinct
     /// secret reference once against `secrets`, and precomputes the search tokens.
     pub fn build(events: Vec<AccessEvent>, secrets: &[Secret]) -> Self {
         let events = newest_first(events);
@@ -144,6 +144,7 @@ impl EventIndex {
             search.dedup();
             index.search.push(&search);
             index.touched.push(&touched);
+            event_arns.shrink_to_fit();
             arns.push(event_arns);
             facts.push(Facts {
                 principal: index.principals.intern(&principal.key()).0,
@@ -154,6 +155,8 @@ impl EventIndex {
             });
         }
         drop(resolved);
+        index.search.items.shrink_to_fit();
+        index.touched.items.shrink_to_fit();
         index.tokens = tokens.strings;
         index.facts = facts;
         index.arns = arns;
@@ -216,22 +219,23 @@ impl EventIndex {
     }
 }
 
-/// Sorted newest first, ties by event id so the order is stable. Events are large, so an
-/// order of indices is sorted and the events moved once; input that is already in order (as
+/// Sorted newest first; events at the same instant keep their input order. Events are large,
+/// so (time, position) pairs are sorted and each event moved once; input already in order (as
 /// `trail::merge` leaves it) is kept as it is.
 fn newest_first(events: Vec<AccessEvent>) -> Vec<AccessEvent> {
-    let before = |a: &AccessEvent, b: &AccessEvent| {
-        b.time
-            .cmp(&a.time)
-            .then_with(|| a.event_id.cmp(&b.event_id))
-    };
-    if events.is_sorted_by(|a, b| before(a, b).is_le()) {
+    if events.is_sorted_by(|a, b| a.time >= b.time) {
         return events;
     }
-    let mut order: Vec<usize> = (0..events.len()).collect();
-    order.sort_by(|&a, &b| before(&events[a], &events[b]));
+    let mut order: Vec<(DateTime<Utc>, usize)> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.time, i))
+        .collect();
+    order.sort_by_key(|&(time, _)| std::cmp::Reverse(time));
     let mut slots: Vec<Option<AccessEvent>> = events.into_iter().map(Some).collect();
-    order.into_iter().filter_map(|i| slots[i].take()).collect()
+    let mut sorted = Vec::with_capacity(slots.len());
+    sorted.extend(order.into_iter().filter_map(|(_, i)| slots[i].take()));
+    sorted
 }
 
 fn flags(event: &AccessEvent) -> u8 {
@@ -396,6 +400,29 @@ mod tests {
         assert!(index.arns[2].is_empty(), "a name the inventory lacks");
         assert_eq!(index.principal_label(0), "bob");
         assert_eq!(index.principal_key(0), BOB_ARN);
+    }
+
+    #[test]
+    fn events_at_the_same_instant_keep_their_order() {
+        let read = |secret: &str, time: &str| Rec::read(time).secret(secret).event();
+        let index = EventIndex::build(
+            vec![
+                read("svc/1", "2026-11-20T09:00:00Z"),
+                read("svc/2", "2026-11-20T09:00:00Z"),
+                read("svc/3", "2026-11-20T10:00:00Z"),
+                read("svc/4", "2026-11-20T09:00:00Z"),
+            ],
+            &inventory(),
+        );
+        let order: Vec<&str> = index
+            .events
+            .iter()
+            .map(|e| match &e.secrets[..] {
+                [crate::trail::SecretRef::Name(name)] => name.as_str(),
+                _ => "?",
+            })
+            .collect();
+        assert_eq!(order, ["svc/3", "svc/1", "svc/2", "svc/4"]);
     }
 
     #[test]
