@@ -234,12 +234,9 @@ pub fn page(
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
     };
-    let pages = f.pages;
+    // Indexing is linear in all events (a quarter second at 100,000), so it waits for the end
+    // of the fetch (or Esc) rather than stalling the screen once per page.
     state.pending_events.extend(events);
-    // Re-indexing is linear in all events: do it every few pages, not every page.
-    if pages % 8 == 0 {
-        merge_pending(state);
-    }
     Vec::new()
 }
 
