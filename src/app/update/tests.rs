@@ -424,3 +424,90 @@ fn describe_starts_from_pages_before_any_cell_finishes_and_only_once() {
     );
     assert!(a.is_empty() && b.is_empty(), "{a:?} {b:?}");
 }
+
+fn read_event(id: &str, secret_arn: &str) -> crate::trail::AccessEvent {
+    crate::trail::parse_record(&serde_json::json!({
+        "eventVersion": "1.11",
+        "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/ops",
+                         "accountId": "111122223333", "userName": "ops"},
+        "eventTime": "2026-11-20T08:00:00Z",
+        "eventSource": "secretsmanager.amazonaws.com",
+        "eventName": "GetSecretValue",
+        "awsRegion": "us-east-1",
+        "sourceIPAddress": "198.51.100.7",
+        "requestParameters": {"secretId": secret_arn},
+        "eventID": id,
+        "eventType": "AwsApiCall",
+        "recipientAccountId": "111122223333"
+    }))
+    .unwrap()
+}
+
+#[test]
+fn live_fetch_pages_land_when_it_ends_and_esc_keeps_what_arrived() {
+    let mut state = fixtures::loaded_state(3, now());
+    state.live_events = true;
+    let arn = state.inventory.entries[0].secret.arn.clone();
+    let effects = super::events::start_fetch(&mut state, now() - chrono::Duration::days(1), now());
+    let requests: Vec<u64> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::FetchEvents { request, .. } => Some(*request),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(requests.len(), 2, "one fetch per cell");
+    let progress = crate::source::FetchProgress::default();
+    update(
+        &mut state,
+        Msg::EventsPage {
+            request: requests[0],
+            events: vec![read_event("a", &arn)],
+            progress: progress.clone(),
+        },
+    );
+    // A page from a request nobody is waiting for is dropped.
+    update(
+        &mut state,
+        Msg::EventsPage {
+            request: 999,
+            events: vec![read_event("x", &arn)],
+            progress: progress.clone(),
+        },
+    );
+    assert_eq!(state.ev.fetch.as_ref().unwrap().events, 1);
+    assert!(state.events.events.is_empty(), "indexed only at the end");
+    update(
+        &mut state,
+        Msg::EventsDone {
+            request: requests[0],
+            cell: Cell::new(fixtures::ACCOUNT, "us-east-1"),
+            result: Ok(()),
+        },
+    );
+    assert!(state.ev.fetch.is_some(), "the other cell still runs");
+    update(
+        &mut state,
+        Msg::EventsPage {
+            request: requests[1],
+            events: vec![read_event("b", &arn), read_event("a", &arn)],
+            progress,
+        },
+    );
+    let cancel = update(&mut state, Msg::Action(Action::Back));
+    assert_eq!(
+        cancel,
+        vec![Effect::CancelFetch {
+            requests: vec![requests[1]]
+        }]
+    );
+    assert!(state.ev.fetch.is_none());
+    let ids: Vec<&str> = state
+        .events
+        .events
+        .iter()
+        .map(|e| e.event_id.as_str())
+        .collect();
+    assert_eq!(ids.len(), 2, "de-duplicated by event id: {ids:?}");
+    assert_eq!(state.events.arns[0], vec![arn]);
+}
