@@ -95,11 +95,23 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Runbooks: check them before anyone needs them.
+    Runbook {
+        #[command(subcommand)]
+        command: RunbookCommand,
+    },
     /// Snapshot files: capture the current source for offline review.
     Snapshot {
         #[command(subcommand)]
         command: SnapshotCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunbookCommand {
+    /// Validate runbook files (default: every runbooks/*.toml); exit 0 when all are valid, 2
+    /// otherwise, each error as file:line: field: message.
+    Validate { files: Vec<PathBuf> },
 }
 
 #[derive(Debug, Subcommand)]

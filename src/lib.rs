@@ -8,6 +8,7 @@ pub mod cli;
 pub mod domain;
 pub mod logging;
 pub mod report;
+pub mod runbook;
 pub mod source;
 pub mod store;
 pub mod trail;

@@ -11,7 +11,7 @@ use clap::Parser;
 use strongroom::app::State;
 use strongroom::app::runner::run_to_completion;
 use strongroom::audit::Policy;
-use strongroom::cli::{AuditFormat, Cli, Command, Format, SnapshotCommand};
+use strongroom::cli::{AuditFormat, Cli, Command, Format, RunbookCommand, SnapshotCommand};
 use strongroom::source::aws::{AwsOptions, connect};
 use strongroom::source::snapshot::{self, CellRecord, SCHEMA_VERSION, Snapshot};
 use strongroom::source::snapshot_source::SnapshotSource;
@@ -60,6 +60,13 @@ async fn run(
     state_dir: PathBuf,
     config_dir: Option<PathBuf>,
 ) -> color_eyre::Result<ExitCode> {
+    // Runbook validation needs no source: it reads files only.
+    if let Some(Command::Runbook {
+        command: RunbookCommand::Validate { files },
+    }) = &cli.command
+    {
+        return Ok(validate_runbooks(files));
+    }
     let policy = Policy::load(cli.policy.as_deref(), config_dir.as_deref())?;
     let (source, problems) = open_source(&cli, &state_dir).await?;
     let mut state = State::new(source.info(), !cli.allow_write, Utc::now());
@@ -190,6 +197,7 @@ async fn run(
             print!("{out}");
             Ok(finish(&state, problems.is_empty()))
         }
+        Some(Command::Runbook { .. }) => Ok(ExitCode::SUCCESS),
         Some(Command::Snapshot {
             command: SnapshotCommand::Export { output },
         }) => {
@@ -355,4 +363,43 @@ fn principal_key(state: &State, text: &str) -> String {
             .any(|v| v == text)
         })
         .map_or_else(|| text.to_string(), |p| p.key())
+}
+
+/// `strongroom runbook validate`: every error as file:line: field: message; exit 0 or 2.
+fn validate_runbooks(files: &[PathBuf]) -> ExitCode {
+    let files: Vec<PathBuf> = if files.is_empty() {
+        let mut found: Vec<PathBuf> = std::fs::read_dir("runbooks")
+            .map(|dir| {
+                dir.filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        found.sort();
+        found
+    } else {
+        files.to_vec()
+    };
+    if files.is_empty() {
+        eprintln!("strongroom: no runbooks found in ./runbooks; pass FILE...");
+        return ExitCode::from(2);
+    }
+    let mut all_valid = true;
+    for file in &files {
+        match strongroom::runbook::load_file(file) {
+            Ok(runbook) => println!("{}: ok ({} steps)", file.display(), runbook.steps.len()),
+            Err(errors) => {
+                all_valid = false;
+                for error in errors {
+                    eprintln!("{error}");
+                }
+            }
+        }
+    }
+    if all_valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    }
 }
