@@ -6,6 +6,7 @@
 //! (region, query) time ranges LookupEvents has fully answered, so a second look fetches only
 //! what is new.
 
+pub mod journal;
 mod windows;
 
 use std::path::{Path, PathBuf};
