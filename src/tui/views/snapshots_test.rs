@@ -292,3 +292,21 @@ fn who_read_shows_the_intruder_with_a_hint_and_pivots_to_its_reads() {
         "{pivot}"
     );
 }
+
+#[test]
+fn every_view_survives_tiny_terminals() {
+    let mut state = demo_state();
+    for command in ["inventory", "audit", "events", "help"] {
+        type_command(&mut state, command);
+        for (w, h) in [(1, 1), (10, 3), (20, 5), (40, 8)] {
+            let text = screen(&mut state, w, h);
+            assert_eq!(text.lines().count(), usize::from(h), "{command} at {w}x{h}");
+        }
+    }
+    update(&mut state, Msg::Action(Action::Open));
+    let _ = screen(&mut state, 12, 4);
+    update(&mut state, Msg::Action(Action::Back));
+    type_command(&mut state, "inventory");
+    update(&mut state, Msg::Action(Action::WhoRead));
+    let _ = screen(&mut state, 12, 4);
+}
