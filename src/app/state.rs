@@ -142,6 +142,10 @@ pub struct EventsView {
     pub record_scroll: u16,
     pub fetch: Option<Fetching>,
     pub fetched_once: bool,
+    /// Computed in update when the focus, window or events change; views only read them.
+    pub readers: Vec<crate::trail::analysis::Reader>,
+    pub hints: Vec<String>,
+    pub pivot: Vec<crate::trail::analysis::SecretReads>,
 }
 
 /// A live LookupEvents fetch in progress, across cells.

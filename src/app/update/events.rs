@@ -76,11 +76,10 @@ fn list(state: &mut State, action: Action) -> Vec<Effect> {
 
 fn who_read(state: &mut State, action: Action) -> Vec<Effect> {
     let page = state.table_height();
-    let readers = readers_of_focus(state);
-    let n = readers.len();
+    let n = state.ev.readers.len();
     match action {
         Action::Open | Action::Pivot => {
-            if let Some(r) = readers.get(state.ev.reader_cursor.selected) {
+            if let Some(r) = state.ev.readers.get(state.ev.reader_cursor.selected) {
                 let key = r.principal_key.clone();
                 open_pivot(state, key);
             }
@@ -94,11 +93,10 @@ fn who_read(state: &mut State, action: Action) -> Vec<Effect> {
 
 fn pivot(state: &mut State, action: Action) -> Vec<Effect> {
     let page = state.table_height();
-    let secrets = pivot_rows(state);
-    let n = secrets.len();
+    let n = state.ev.pivot.len();
     match action {
         Action::Open => {
-            if let Some(s) = secrets.get(state.ev.pivot_cursor.selected) {
+            if let Some(s) = state.ev.pivot.get(state.ev.pivot_cursor.selected) {
                 state.detail = Some(s.arn.clone());
                 state.detail_scroll = 0;
                 super::open(state, View::Detail);
@@ -133,6 +131,7 @@ fn record(state: &mut State, action: Action) -> Vec<Effect> {
 fn open_pivot(state: &mut State, key: String) {
     state.ev.principal = Some(key);
     state.ev.pivot_cursor = Default::default();
+    refresh_panes(state);
     super::open(state, View::Principal);
 }
 
@@ -143,6 +142,7 @@ pub fn open_who_read(state: &mut State) -> Vec<Effect> {
     };
     state.ev.who_read = Some(entry.secret.arn.clone());
     state.ev.reader_cursor = Default::default();
+    refresh_panes(state);
     super::open(state, View::WhoRead);
     first_fetch(state)
 }
@@ -283,6 +283,7 @@ pub fn rebuild(state: &mut State) {
         filter.since = Some(state.now - p.duration());
     }
     state.ev.rows = state.events.filter(&filter);
+    refresh_panes(state);
     let page = state.table_height();
     state.ev.cursor.keep_visible(state.ev.rows.len(), page);
 }
@@ -307,6 +308,28 @@ pub fn focus_arns(state: &State) -> Vec<String> {
 
 pub fn since(state: &State) -> Option<DateTime<Utc>> {
     state.ev.preset.map(|p| state.now - p.duration())
+}
+
+/// Recomputes the who-read and pivot panes (readers, hints, secrets read) for the current
+/// focus and window, so that drawing them costs nothing.
+pub fn refresh_panes(state: &mut State) {
+    state.ev.readers = readers_of_focus(state);
+    state.ev.hints = hint_lines(state);
+    state.ev.pivot = pivot_rows(state);
+}
+
+/// Investigator hints about the focused secret in the window (default: the last 7 days).
+fn hint_lines(state: &State) -> Vec<String> {
+    if state.ev.who_read.is_none() {
+        return Vec::new();
+    }
+    let start = since(state).unwrap_or(state.now - Duration::days(DEFAULT_LOOKBACK_DAYS));
+    state
+        .events
+        .hints_for_secret(&focus_arns(state), start, state.now)
+        .iter()
+        .map(|h| format!("! {}", h.message()))
+        .collect()
 }
 
 pub fn readers_of_focus(state: &State) -> Vec<crate::trail::analysis::Reader> {

@@ -82,6 +82,7 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Action::WhoRead if state.view == View::Inventory || state.view == View::Detail => {
             if state.view == View::Detail {
                 state.ev.who_read = state.detail.clone();
+                events::refresh_panes(state);
                 open(state, View::WhoRead);
                 return Vec::new();
             }

@@ -6,7 +6,6 @@ use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Row, Table};
 
 use crate::app::State;
-use crate::app::update::events::pivot_rows;
 use crate::domain::untrusted::neutralise;
 use crate::tui::theme::Theme;
 
@@ -21,7 +20,7 @@ pub fn heading(state: &State) -> String {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let rows = pivot_rows(state);
+    let rows = &state.ev.pivot;
     if rows.is_empty() {
         frame.render_widget(
             Paragraph::new("This principal read no secret in the events loaded.")

@@ -6,7 +6,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table};
 
 use crate::app::State;
-use crate::app::update::events::readers_of_focus;
 use crate::domain::untrusted::neutralise;
 use crate::tui::theme::Theme;
 
@@ -26,22 +25,8 @@ pub fn heading(state: &State) -> String {
     )
 }
 
-/// Investigator hints about this secret in the window (default: the last 7 days).
-pub fn hint_lines(state: &State) -> Vec<String> {
-    let start = crate::app::update::events::since(state).unwrap_or(
-        state.now - chrono::Duration::days(crate::app::update::events::DEFAULT_LOOKBACK_DAYS),
-    );
-    let arns = crate::app::update::events::focus_arns(state);
-    state
-        .events
-        .hints_for_secret(&arns, start, state.now)
-        .iter()
-        .map(|h| format!("! {}", h.message()))
-        .collect()
-}
-
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let hints = hint_lines(state);
+    let hints = &state.ev.hints;
     let area = if hints.is_empty() {
         area
     } else {
@@ -57,7 +42,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         frame.render_widget(Paragraph::new(lines), top);
         rest
     };
-    let readers = readers_of_focus(state);
+    let readers = &state.ev.readers;
     if readers.is_empty() {
         let text = if let Some(line) = super::events::progress_line(state) {
             line
