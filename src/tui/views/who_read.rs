@@ -52,16 +52,28 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         frame.render_widget(Paragraph::new(text).style(theme.dim()), area);
         return;
     }
-    let widths = [
-        Constraint::Length(34),
-        Constraint::Length(6),
-        Constraint::Length(6),
-        Constraint::Length(16),
-        Constraint::Length(16),
-        Constraint::Length(20),
-        Constraint::Fill(1),
-    ];
-    let header = Row::new([
+    // Narrow terminals keep who, how often and when; IPs and agents need the width.
+    let wide = area.width >= 120;
+    let widths = if wide {
+        vec![
+            Constraint::Length(34),
+            Constraint::Length(6),
+            Constraint::Length(6),
+            Constraint::Length(16),
+            Constraint::Length(16),
+            Constraint::Length(20),
+            Constraint::Fill(1),
+        ]
+    } else {
+        vec![
+            Constraint::Fill(1),
+            Constraint::Length(5),
+            Constraint::Length(6),
+            Constraint::Length(16),
+            Constraint::Length(16),
+        ]
+    };
+    let titles = [
         "PRINCIPAL",
         "READS",
         "DENIED",
@@ -69,8 +81,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         "LAST SEEN",
         "IPS",
         "REGIONS / USER AGENTS",
-    ])
-    .style(theme.header());
+    ];
+    let columns = widths.len();
+    let header = Row::new(titles.into_iter().take(columns)).style(theme.header());
     let height = usize::from(area.height.saturating_sub(1));
     let c = state.ev.reader_cursor;
     let start = c.offset.min(readers.len());
@@ -81,22 +94,26 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         } else {
             Span::raw("0")
         };
-        let row = Row::new(vec![
-            Line::from(neutralise(&r.label).into_owned()),
-            Line::from(r.reads.to_string()),
-            Line::from(denied),
-            Line::from(r.first_seen.format("%Y-%m-%d %H:%M").to_string()),
-            Line::from(r.last_seen.format("%Y-%m-%d %H:%M").to_string()),
-            Line::from(neutralise(&r.ips.join(",")).into_owned()),
-            Line::from(
-                neutralise(&format!(
-                    "{} · {}",
-                    r.regions.join(","),
-                    r.user_agents.join(" | ")
-                ))
-                .into_owned(),
-            ),
-        ]);
+        let row = Row::new(
+            vec![
+                Line::from(neutralise(&r.label).into_owned()),
+                Line::from(r.reads.to_string()),
+                Line::from(denied),
+                Line::from(r.first_seen.format("%Y-%m-%d %H:%M").to_string()),
+                Line::from(r.last_seen.format("%Y-%m-%d %H:%M").to_string()),
+                Line::from(neutralise(&r.ips.join(",")).into_owned()),
+                Line::from(
+                    neutralise(&format!(
+                        "{} · {}",
+                        r.regions.join(","),
+                        r.user_agents.join(" | ")
+                    ))
+                    .into_owned(),
+                ),
+            ]
+            .into_iter()
+            .take(columns),
+        );
         if start + i == c.selected {
             row.style(theme.selected())
         } else {
