@@ -142,3 +142,27 @@ pub fn loaded_state(n: usize, now: DateTime<Utc>) -> State {
     }
     state
 }
+
+/// Answers every `LoadCell` in `effects` from `source` at once, as the runtime would, in order.
+pub fn answer_loads(
+    state: &mut State,
+    source: &dyn crate::source::InventorySource,
+    effects: Vec<Effect>,
+    now: DateTime<Utc>,
+) {
+    for effect in effects {
+        if let Effect::LoadCell { request, cell } = effect {
+            let result =
+                futures::executor::block_on(source.load_cell(cell.clone(), Box::new(|_| {})));
+            update(
+                state,
+                Msg::CellLoaded {
+                    request,
+                    cell,
+                    at: now,
+                    result,
+                },
+            );
+        }
+    }
+}

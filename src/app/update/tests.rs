@@ -255,22 +255,7 @@ fn opening_the_demo_shows_the_top_of_the_list_whatever_order_cells_arrive_in() {
         if reverse {
             effects.reverse();
         }
-        for e in effects {
-            let Effect::LoadCell { request, cell } = e else {
-                continue;
-            };
-            let result =
-                futures::executor::block_on(source.load_cell(cell.clone(), Box::new(|_| {})));
-            update(
-                &mut state,
-                Msg::CellLoaded {
-                    request,
-                    cell,
-                    at: now(),
-                    result,
-                },
-            );
-        }
+        fixtures::answer_loads(&mut state, &source, effects, now());
         assert_eq!(
             (state.cursor.selected, state.cursor.offset),
             (0, 0),

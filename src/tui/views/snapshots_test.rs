@@ -204,21 +204,8 @@ fn demo_state() -> State {
     let source = SnapshotSource::new(snap, SourceKind::Demo);
     let mut state = State::new(source.info(), true, now());
     crate::app::update::events::index(&mut state, events);
-    for e in crate::app::update::start(&mut state) {
-        if let crate::app::Effect::LoadCell { request, cell } = e {
-            let result =
-                futures::executor::block_on(source.load_cell(cell.clone(), Box::new(|_| {})));
-            update(
-                &mut state,
-                Msg::CellLoaded {
-                    request,
-                    cell,
-                    at: now(),
-                    result,
-                },
-            );
-        }
-    }
+    let effects = crate::app::update::start(&mut state);
+    fixtures::answer_loads(&mut state, &source, effects, now());
     state
 }
 
