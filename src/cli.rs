@@ -100,6 +100,11 @@ pub enum Command {
         #[command(subcommand)]
         command: RunbookCommand,
     },
+    /// Incidents: runs of a runbook, journaled step by step in the state directory.
+    Incident {
+        #[command(subcommand)]
+        command: IncidentCommand,
+    },
     /// Snapshot files: capture the current source for offline review.
     Snapshot {
         #[command(subcommand)]
@@ -112,6 +117,51 @@ pub enum RunbookCommand {
     /// Validate runbook files (default: every runbooks/*.toml); exit 0 when all are valid, 2
     /// otherwise, each error as file:line: field: message.
     Validate { files: Vec<PathBuf> },
+    /// List the runbooks (built in, ./runbooks, <config dir>/runbooks) and their parameters.
+    List,
+    /// Start a runbook: run its automatic steps and stop at the first manual step, decision or
+    /// write to approve, saying so. Continue with `incident resume ID`.
+    Run {
+        /// A runbook id (see `runbook list`) or a path to a .toml file.
+        name: String,
+        /// A parameter, NAME=VALUE (repeatable), e.g. --param secret=prod/db.
+        #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// Show every call the run would make and make none.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IncidentCommand {
+    /// Every incident, newest first, with its status and whether its journal chain holds.
+    List,
+    /// Continue an incident: automatic steps run, and each manual step, decision and write
+    /// approval is asked on this terminal. An empty answer pauses again.
+    Resume { id: String },
+    /// The incident's timeline (UTC), evidence, time to contain and rotate, and open
+    /// follow-ups. Exit 1 when the journal's hash chain does not hold.
+    Export {
+        id: String,
+        #[arg(long, value_enum, default_value_t = IncidentFormat::Markdown)]
+        format: IncidentFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// End an incident for good, with the reason journaled.
+    Abort {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IncidentFormat {
+    Markdown,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

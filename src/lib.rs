@@ -6,6 +6,7 @@ pub mod app;
 pub mod audit;
 pub mod cli;
 pub mod domain;
+pub mod incident;
 pub mod logging;
 pub mod report;
 pub mod runbook;

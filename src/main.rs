@@ -11,7 +11,11 @@ use clap::Parser;
 use strongroom::app::State;
 use strongroom::app::runner::run_to_completion;
 use strongroom::audit::Policy;
-use strongroom::cli::{AuditFormat, Cli, Command, Format, RunbookCommand, SnapshotCommand};
+use strongroom::cli::{
+    AuditFormat, Cli, Command, Format, IncidentCommand, IncidentFormat, RunbookCommand,
+    SnapshotCommand,
+};
+use strongroom::incident::Catalog;
 use strongroom::source::aws::{AwsOptions, connect};
 use strongroom::source::snapshot::{self, CellRecord, SCHEMA_VERSION, Snapshot};
 use strongroom::source::snapshot_source::SnapshotSource;
@@ -66,6 +70,9 @@ async fn run(
     }) = &cli.command
     {
         return Ok(validate_runbooks(files));
+    }
+    if let Some(code) = incidents(&cli, &state_dir, config_dir.as_deref()).await? {
+        return Ok(code);
     }
     let policy = Policy::load(cli.policy.as_deref(), config_dir.as_deref())?;
     let (source, problems) = open_source(&cli, &state_dir).await?;
@@ -197,7 +204,7 @@ async fn run(
             print!("{out}");
             Ok(finish(&state, problems.is_empty()))
         }
-        Some(Command::Runbook { .. }) => Ok(ExitCode::SUCCESS),
+        Some(Command::Runbook { .. } | Command::Incident { .. }) => Ok(ExitCode::SUCCESS),
         Some(Command::Snapshot {
             command: SnapshotCommand::Export { output },
         }) => {
@@ -265,6 +272,105 @@ async fn open_source(
         state_dir: state_dir.to_path_buf(),
     };
     Ok((Arc::new(connect(&opts).await?), Vec::new()))
+}
+
+/// The runbook and incident commands; None for every other command.
+async fn incidents(
+    cli: &Cli,
+    state_dir: &std::path::Path,
+    config_dir: Option<&std::path::Path>,
+) -> color_eyre::Result<Option<ExitCode>> {
+    use strongroom::incident::commands::{self, Context, ExportFormat};
+    let catalog = || Catalog::load(&Catalog::default_dirs(config_dir));
+    let mut out = std::io::stdout().lock();
+    let code = match &cli.command {
+        Some(Command::Runbook {
+            command: RunbookCommand::List,
+        }) => commands::list_runbooks(&catalog(), &mut out)?,
+        Some(Command::Incident {
+            command: IncidentCommand::List,
+        }) => commands::list(state_dir, &mut out)?,
+        Some(Command::Incident {
+            command: IncidentCommand::Export { id, format, output },
+        }) => {
+            let format = match format {
+                IncidentFormat::Markdown => ExportFormat::Markdown,
+                IncidentFormat::Json => ExportFormat::Json,
+            };
+            match output {
+                Some(path) => {
+                    let mut file = std::fs::File::create(path)?;
+                    let code = commands::export(state_dir, id, format, &mut file)?;
+                    eprintln!("strongroom: wrote {}", path.display());
+                    code
+                }
+                None => commands::export(state_dir, id, format, &mut out)?,
+            }
+        }
+        Some(Command::Runbook {
+            command: RunbookCommand::Run { .. },
+        })
+        | Some(Command::Incident {
+            command: IncidentCommand::Resume { .. } | IncidentCommand::Abort { .. },
+        }) => {
+            let (source, _) = open_source(cli, state_dir).await?;
+            let ctx = Context {
+                state_dir: state_dir.to_path_buf(),
+                catalog: catalog(),
+                executor: source.runbook_executor(),
+                allow_write: cli.allow_write,
+                source_args: source_args(cli),
+            };
+            match &cli.command {
+                Some(Command::Runbook {
+                    command:
+                        RunbookCommand::Run {
+                            name,
+                            params,
+                            dry_run,
+                        },
+                }) => commands::run(&ctx, name, params, *dry_run, &mut out).await?,
+                Some(Command::Incident {
+                    command: IncidentCommand::Resume { id },
+                }) => {
+                    use std::io::IsTerminal;
+                    let echo = !std::io::stdin().is_terminal();
+                    let mut input = std::io::stdin().lock();
+                    commands::resume(&ctx, id, &mut input, echo, &mut out).await?
+                }
+                Some(Command::Incident {
+                    command: IncidentCommand::Abort { id, reason },
+                }) => commands::abort(&ctx, id, reason, &mut out)?,
+                _ => 2,
+            }
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(ExitCode::from(code)))
+}
+
+/// The flags that chose the source (and state directory), to repeat in `incident resume`.
+fn source_args(cli: &Cli) -> String {
+    let mut args = Vec::new();
+    if cli.demo {
+        args.push("--demo".to_string());
+    }
+    if let Some(path) = &cli.snapshot {
+        args.push(format!("--snapshot {}", path.display()));
+    }
+    for profile in &cli.profile {
+        args.push(format!("--profile {profile}"));
+    }
+    for region in &cli.region {
+        args.push(format!("--region {region}"));
+    }
+    if let Some(url) = &cli.endpoint_url {
+        args.push(format!("--endpoint-url {url}"));
+    }
+    if let Some(dir) = &cli.state_dir {
+        args.push(format!("--state-dir {}", dir.display()));
+    }
+    args.join(" ")
 }
 
 /// The state as a snapshot: every cell's listing with the replication status learned.

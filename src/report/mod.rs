@@ -2,4 +2,5 @@
 
 pub mod audit;
 pub mod events;
+pub mod incident;
 pub mod inventory;

@@ -2,6 +2,7 @@
 //!
 //! Pure code except [`load_file`]. Every error names the file, the line and the field.
 
+pub mod calls;
 pub mod engine;
 mod error;
 mod parse;

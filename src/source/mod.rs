@@ -104,6 +104,10 @@ pub trait InventorySource: Send + Sync {
         Vec::new()
     }
 
+    /// What runbook steps run against: live AWS, or the data this source holds (the demo
+    /// simulates writes; a snapshot refuses them).
+    fn runbook_executor(&self) -> std::sync::Arc<dyn crate::incident::Executor>;
+
     /// Whether `fetch_events` asks a live CloudTrail.
     fn live_events(&self) -> bool {
         false

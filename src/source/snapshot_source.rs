@@ -35,6 +35,27 @@ impl SnapshotSource {
 }
 
 impl InventorySource for SnapshotSource {
+    fn runbook_executor(&self) -> std::sync::Arc<dyn crate::incident::Executor> {
+        let mut events: Vec<crate::trail::AccessEvent> = self
+            .snapshot
+            .events
+            .iter()
+            .filter_map(|record| crate::trail::parse_record(record).ok())
+            .collect();
+        events = crate::trail::merge(events, self.snapshot.access_events.clone());
+        let (label, simulate) = match &self.kind {
+            SourceKind::Demo => ("the demo fleet".to_string(), true),
+            SourceKind::Snapshot(path) => (format!("snapshot {path}"), false),
+            SourceKind::Live => (self.snapshot.source.clone(), false),
+        };
+        std::sync::Arc::new(crate::incident::offline::OfflineExecutor::new(
+            label,
+            self.snapshot.secrets.clone(),
+            events,
+            simulate,
+        ))
+    }
+
     fn info(&self) -> SourceInfo {
         let label = match &self.kind {
             SourceKind::Demo => "DEMO".to_string(),

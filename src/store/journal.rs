@@ -26,6 +26,11 @@ CREATE TABLE IF NOT EXISTS entries (
     hash   TEXT NOT NULL,       -- hex SHA-256 over the previous hash, seq, at and entry
     PRIMARY KEY (run_id, seq)
 );
+CREATE TABLE IF NOT EXISTS sources (
+    run_id TEXT PRIMARY KEY NOT NULL,
+    file   TEXT NOT NULL,       -- where the runbook was read from
+    text   TEXT NOT NULL        -- the runbook as it was when the run started
+);
 ";
 
 /// The hash the first entry of a run chains from.
@@ -154,6 +159,48 @@ impl Journal {
             message: e.to_string(),
         })?;
         Ok(seq.unsigned_abs())
+    }
+
+    /// Keeps the runbook text a run started with, so a resume follows the same steps even if
+    /// the file changed since.
+    pub fn save_source(
+        &mut self,
+        run_id: &str,
+        file: &str,
+        text: &str,
+    ) -> Result<(), JournalError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO sources (run_id, file, text) VALUES (?1, ?2, ?3)",
+                params![run_id, file, text],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// The runbook (file, text) a run started with.
+    pub fn source(&self, run_id: &str) -> Result<Option<(String, String)>, JournalError> {
+        self.conn
+            .query_row(
+                "SELECT file, text FROM sources WHERE run_id = ?1",
+                params![run_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// The hash of a run's last entry: recorded elsewhere (the incident ticket), it shows
+    /// entries removed from the end, which the chain alone cannot.
+    pub fn head(&self, run_id: &str) -> Result<Option<String>, JournalError> {
+        self.conn
+            .query_row(
+                "SELECT hash FROM entries WHERE run_id = ?1 ORDER BY seq DESC LIMIT 1",
+                params![run_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
     }
 
     pub fn run(&self, run_id: &str) -> Result<Option<Run>, JournalError> {

@@ -139,19 +139,22 @@ impl Engine {
                 args,
                 confirm,
             } => {
-                if !self.mode.dry_run && !self.mode.allow_write {
-                    return Next::Journal(EntryKind::RunFinished {
-                        status: RunStatus::Stopped {
-                            step: step.id.clone(),
-                            reason: "writes need --allow-write".to_string(),
-                        },
-                    });
-                }
                 // A dry run has no outputs from earlier writes: show those references as written.
                 let args = match self.resolve_args(args, self.mode.dry_run) {
                     Ok(args) => args,
                     Err(message) => return fail(message),
                 };
+                if !self.mode.dry_run && !self.mode.allow_write {
+                    return Next::Wait(Command::NeedsWriteAccess {
+                        step: step.id.clone(),
+                        preview: preview(*action, &args),
+                    });
+                }
+                if !self.mode.dry_run
+                    && let Err(message) = crate::runbook::calls::plan(*action, &args)
+                {
+                    return fail(message);
+                }
                 let preview = preview(*action, &args);
                 if self.mode.dry_run {
                     return Next::Journal(EntryKind::Note {

@@ -300,6 +300,30 @@ impl Engine {
         commands
     }
 
+    /// Journals who carries the run on from here; changes nothing else.
+    pub fn operator(&mut self, at: DateTime<Utc>, name: String, via: String) -> Vec<Command> {
+        let mut commands = Vec::new();
+        self.record(at, EntryKind::Operator { name, via }, &mut commands);
+        commands
+    }
+
+    /// Allows writes from here on (a resume with `--allow-write`), journaled; a run waiting on
+    /// [`Command::NeedsWriteAccess`] moves on to the typed confirmation.
+    pub fn allow_writes(&mut self, at: DateTime<Utc>) -> Vec<Command> {
+        let mut commands = Vec::new();
+        if self.mode.allow_write || self.mode.dry_run || matches!(self.phase, Phase::Finished(_)) {
+            return commands;
+        }
+        self.record(at, EntryKind::WritesAllowed, &mut commands);
+        self.drive(at, &mut commands);
+        commands
+    }
+
+    /// Every step's record so far, by step id.
+    pub fn records(&self) -> &BTreeMap<String, StepRecord> {
+        &self.records
+    }
+
     pub fn runbook(&self) -> &Runbook {
         &self.runbook
     }

@@ -179,22 +179,23 @@ pub(super) fn check_params(
     Ok((typed, normalised))
 }
 
-/// The exact API call with its parameters, for the operator to read before approving.
+/// The exact API call with its parameters, for the operator to read before approving. When the
+/// arguments do not make a request yet (a dry run's unresolved outputs), says why instead.
 pub fn preview(action: ActionKind, args: &BTreeMap<String, String>) -> String {
-    let call = match action {
-        ActionKind::RotateNow => "secretsmanager:RotateSecret",
-        ActionKind::PutDenyAllPolicy => "secretsmanager:PutResourcePolicy (deny all except)",
-        ActionKind::RestorePolicy => "secretsmanager:PutResourcePolicy (restore previous)",
-        ActionKind::Tag => "secretsmanager:TagResource",
-        ActionKind::CancelRotation => "secretsmanager:CancelRotateSecret",
-        ActionKind::RestoreSecret => "secretsmanager:RestoreSecret",
-        ActionKind::ReplicateToRegion => "secretsmanager:ReplicateSecretToRegions",
-    };
-    let params: Vec<String> = args
-        .iter()
-        .map(|(key, value)| format!("{key}={value:?}"))
-        .collect();
-    format!("{call}({})", params.join(", "))
+    match crate::runbook::calls::plan(action, args) {
+        Ok(call) => call.to_string(),
+        Err(reason) => {
+            let params: Vec<String> = args
+                .iter()
+                .map(|(key, value)| format!("{key}={value:?}"))
+                .collect();
+            format!(
+                "{}({}) -- not a complete request yet: {reason}",
+                action_name(action),
+                params.join(", ")
+            )
+        }
+    }
 }
 
 pub fn query_name(query: QueryKind) -> &'static str {

@@ -16,7 +16,11 @@ impl Engine {
             EntryKind::RunStarted { .. } => {
                 return Err(EngineError::Journal("RunStarted appears twice".to_string()));
             }
-            EntryKind::RunFinished { .. } => return Ok(()),
+            EntryKind::RunFinished { .. }
+            | EntryKind::Operator { .. }
+            | EntryKind::WritesAllowed => {
+                return Ok(());
+            }
             EntryKind::StepStarted { step }
             | EntryKind::AttemptFailed { step, .. }
             | EntryKind::Confirmed { step }
@@ -38,7 +42,8 @@ impl Engine {
     pub(super) fn apply(&mut self, entry: &Entry) {
         let at = entry.at;
         match &entry.kind {
-            EntryKind::RunStarted { .. } => {}
+            EntryKind::RunStarted { .. } | EntryKind::Operator { .. } => {}
+            EntryKind::WritesAllowed => self.mode.allow_write = true,
             EntryKind::StepStarted { step } => {
                 if let Some(index) = self.index_of(step) {
                     self.records.insert(

@@ -73,6 +73,14 @@ pub enum EntryKind {
     RunFinished {
         status: RunStatus,
     },
+    /// Writes are allowed from here on (the run resumed with `--allow-write`).
+    WritesAllowed,
+    /// Who carries the run on from here, and against what: written when a run starts or
+    /// resumes, so every later entry is attributed.
+    Operator {
+        name: String,
+        via: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,6 +116,12 @@ pub enum Command {
         /// The action's runbook name, e.g. `rotate_now`.
         action: String,
         args: BTreeMap<String, String>,
+        preview: String,
+    },
+    /// An action step is next but writes are not allowed: the run waits, with the call it
+    /// would make, until it is resumed with `--allow-write`.
+    NeedsWriteAccess {
+        step: String,
         preview: String,
     },
     AskConfirmation {

@@ -7,6 +7,7 @@ mod connect;
 mod convert;
 pub(crate) mod errors;
 pub mod rate_limit;
+pub mod runbook;
 
 use std::collections::HashMap;
 
@@ -103,6 +104,10 @@ impl AwsSource {
 }
 
 impl InventorySource for AwsSource {
+    fn runbook_executor(&self) -> Arc<dyn crate::incident::Executor> {
+        Arc::new(self.executor())
+    }
+
     fn info(&self) -> SourceInfo {
         let mut cells = Vec::new();
         for p in &self.profiles {

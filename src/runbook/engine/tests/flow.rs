@@ -161,22 +161,46 @@ fn dry_run_makes_no_write_and_notes_each_call() {
 }
 
 #[test]
-fn an_action_without_allow_write_stops_the_run() {
-    let (_, batches) = run(compromised(), params(), Mode::default(), |_, _| None);
-    let stopped = RunStatus::Stopped {
-        step: "contain".into(),
-        reason: "writes need --allow-write".into(),
+fn an_action_without_allow_write_waits_until_writes_are_allowed() {
+    let (mut engine, batches) = run(compromised(), params(), Mode::default(), |_, _| None);
+    assert_eq!(engine.status(), None, "the run must not end");
+    let Some(Command::NeedsWriteAccess { step, preview }) = commands(&batches).last().cloned()
+    else {
+        panic!(
+            "expected NeedsWriteAccess, got {:?}",
+            commands(&batches).last()
+        );
     };
-    assert_eq!(last_status(&batches), stopped);
-    let journal = entries(&batches);
-    assert_eq!(
-        journal.last().unwrap().kind,
-        EntryKind::RunFinished { status: stopped }
+    assert_eq!(step, "contain");
+    assert!(
+        preview.starts_with("secretsmanager:PutResourcePolicy"),
+        "{preview}"
     );
     assert!(!commands(&batches).iter().any(|c| matches!(
         c,
         Command::AskConfirmation { .. } | Command::RunAction { .. }
     )));
+    let more = engine.allow_writes(t(500));
+    assert!(matches!(
+        more.first(),
+        Some(Command::Journal(Entry {
+            kind: EntryKind::WritesAllowed,
+            ..
+        }))
+    ));
+    assert!(matches!(
+        more.last(),
+        Some(Command::AskConfirmation { step, .. }) if step == "contain"
+    ));
+    assert!(engine.allow_writes(t(501)).is_empty(), "allowed once");
+    let mut journal = entries(&batches);
+    journal.extend(more.iter().filter_map(|c| match c {
+        Command::Journal(entry) => Some(entry.clone()),
+        _ => None,
+    }));
+    let (replayed, next) = Engine::replay(compromised(), &journal).unwrap();
+    assert!(replayed.mode().allow_write);
+    assert!(matches!(next.last(), Some(Command::AskConfirmation { .. })));
 }
 
 #[test]

@@ -114,7 +114,9 @@ fn answer(command: &Command, at: DateTime<Utc>) -> Option<Event> {
             at,
             option: 0,
         },
-        Command::Finished { .. } | Command::Journal(_) => return None,
+        Command::Finished { .. } | Command::Journal(_) | Command::NeedsWriteAccess { .. } => {
+            return None;
+        }
     })
 }
 

@@ -1,0 +1,365 @@
+//! The headless incident commands: `runbook list|run`, `incident list|resume|export|abort`.
+//! Each returns the process exit code: 0 done or waiting for the operator, 1 the run stopped on
+//! a failed step (or the journal was tampered with), 2 bad input.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::Utc;
+use color_eyre::eyre::{Result, eyre};
+
+use super::catalog::Catalog;
+use super::driver::{self, Pause, Progress};
+use super::executor::Executor;
+use super::prompt::{self, Answer};
+use super::session::{Operator, Session, replay_readonly};
+use super::timeline::{self, describe};
+use crate::domain::untrusted::neutralise;
+use crate::runbook::engine::{Command, Event, Mode, RunStatus};
+use crate::store::journal::Journal;
+
+/// What every run needs: where the journal is, the runbooks, and what the calls go to.
+pub struct Context {
+    pub state_dir: std::path::PathBuf,
+    pub catalog: Catalog,
+    pub executor: Arc<dyn Executor>,
+    pub allow_write: bool,
+    /// The source flags to repeat on resume, e.g. `--demo` or `--endpoint-url URL`.
+    pub source_args: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Markdown,
+    Json,
+}
+
+/// `runbook list`: every runbook with its title, or its errors.
+pub fn list_runbooks(catalog: &Catalog, out: &mut dyn Write) -> Result<u8> {
+    let mut code = 0;
+    for entry in &catalog.entries {
+        match &entry.runbook {
+            Ok(runbook) => {
+                writeln!(out, "{:<30} {}", runbook.meta.id, runbook.meta.title)?;
+                let params: Vec<String> = runbook
+                    .params
+                    .iter()
+                    .map(|p| {
+                        if p.required && p.default.is_none() {
+                            format!("{}=...", p.name)
+                        } else {
+                            format!("[{}]", p.name)
+                        }
+                    })
+                    .collect();
+                writeln!(out, "{:<30}   params: {}", "", params.join(" "))?;
+                writeln!(out, "{:<30}   from {}", "", entry.file)?;
+            }
+            Err(errors) => {
+                code = 2;
+                writeln!(out, "{:<30} INVALID ({})", entry.id(), entry.file)?;
+                for error in errors {
+                    writeln!(out, "{:<30}   {error}", "")?;
+                }
+            }
+        }
+    }
+    Ok(code)
+}
+
+/// `runbook run NAME --param k=v`: starts a run, carries out the automatic steps, and stops at
+/// the first step that needs the operator, saying so.
+pub async fn run(
+    ctx: &Context,
+    name: &str,
+    params: &[String],
+    dry_run: bool,
+    out: &mut dyn Write,
+) -> Result<u8> {
+    let entry = ctx.catalog.find(name).map_err(|e| eyre!(e))?;
+    let mut given = BTreeMap::new();
+    for param in params {
+        let (key, value) = param
+            .split_once('=')
+            .ok_or_else(|| eyre!("--param `{param}` is not NAME=VALUE"))?;
+        given.insert(key.trim().to_string(), value.to_string());
+    }
+    let journal = Journal::open(&ctx.state_dir)?;
+    let mode = Mode {
+        dry_run,
+        allow_write: ctx.allow_write,
+    };
+    let operator = Operator::local(ctx.executor.target());
+    let mut session = Session::start(journal, &entry, given, mode, Utc::now(), operator)?;
+    writeln!(
+        out,
+        "Incident {} started: {} ({}){}",
+        session.run_id,
+        session.runbook().meta.title,
+        ctx.executor.target(),
+        if dry_run {
+            " -- DRY RUN: no AWS writes"
+        } else {
+            ""
+        }
+    )?;
+    let pause = advance(ctx, &mut session, out).await?;
+    finish_turn(ctx, &session, pause, out)
+}
+
+/// `incident resume ID`: continues a run, asking the operator on this terminal for each
+/// manual step, decision and write approval. An empty answer pauses again.
+pub async fn resume(
+    ctx: &Context,
+    run_id: &str,
+    input: &mut dyn BufRead,
+    echo: bool,
+    out: &mut dyn Write,
+) -> Result<u8> {
+    let journal = Journal::open(&ctx.state_dir)?;
+    let operator = Operator::local(ctx.executor.target());
+    let mut session = Session::resume(journal, run_id, Utc::now(), operator)?;
+    driver::replay_writes(&session, ctx.executor.as_ref());
+    writeln!(out, "Resuming {}: {}", run_id, session.runbook().meta.title)?;
+    if ctx.allow_write {
+        session.allow_writes(Utc::now())?;
+    }
+    loop {
+        let pause = advance(ctx, &mut session, out).await?;
+        match &pause {
+            Pause::InterruptedWrite { step } => {
+                if prompt::ask_resend(step, input, echo, out)? {
+                    session.resend_interrupted_write();
+                    continue;
+                }
+                return finish_turn(ctx, &session, pause, out);
+            }
+            Pause::Operator => {
+                let Some(command) = session.waiting().cloned() else {
+                    return finish_turn(ctx, &session, pause, out);
+                };
+                heading(&session, &command, out)?;
+                let needs_write = matches!(command, Command::NeedsWriteAccess { .. })
+                    || (matches!(command, Command::AskConfirmation { .. }) && !ctx.allow_write);
+                if needs_write {
+                    return finish_turn(ctx, &session, pause, out);
+                }
+                match prompt::ask(&command, input, echo, out, Utc::now())? {
+                    Answer::Event(event) => session.handle(event)?,
+                    Answer::Pause => return finish_turn(ctx, &session, pause, out),
+                }
+            }
+            Pause::Finished(_) => return finish_turn(ctx, &session, pause, out),
+        }
+    }
+}
+
+/// `incident abort ID --reason`: ends a run for good, journaled.
+pub fn abort(ctx: &Context, run_id: &str, reason: &str, out: &mut dyn Write) -> Result<u8> {
+    let journal = Journal::open(&ctx.state_dir)?;
+    let operator = Operator::local(ctx.executor.target());
+    let mut session = Session::resume(journal, run_id, Utc::now(), operator)?;
+    if let Some(status) = session.status() {
+        writeln!(out, "{run_id} is already over: {}", status_text(status))?;
+        return Ok(0);
+    }
+    session.handle(Event::Abort {
+        at: Utc::now(),
+        reason: reason.to_string(),
+    })?;
+    writeln!(out, "{run_id} aborted: {reason}")?;
+    Ok(0)
+}
+
+/// `incident list`: every run, newest first, with where it stands and whether its chain holds.
+pub fn list(state_dir: &Path, out: &mut dyn Write) -> Result<u8> {
+    let journal = Journal::open(state_dir)?;
+    let runs = journal.runs()?;
+    if runs.is_empty() {
+        writeln!(
+            out,
+            "No incidents yet. Start one with `strongroom runbook run NAME --param ...`."
+        )?;
+        return Ok(0);
+    }
+    writeln!(
+        out,
+        "{:<48} {:<20} {:>7}  {:<9} STATUS",
+        "ID", "STARTED (UTC)", "ENTRIES", "CHAIN"
+    )?;
+    let mut code = 0;
+    for run in runs {
+        let chain = match journal.verify(&run.run_id)? {
+            Ok(()) => "ok",
+            Err(_) => {
+                code = 1;
+                "TAMPERED"
+            }
+        };
+        let status = match replay_readonly(&journal, &run.run_id) {
+            Ok(engine) => match engine.status() {
+                Some(status) => status_text(status),
+                None => match engine.current_step() {
+                    Some(step) => format!("waiting at {}", step.id),
+                    None => "in progress".to_string(),
+                },
+            },
+            Err(error) => format!("unreadable: {error}"),
+        };
+        writeln!(
+            out,
+            "{:<48} {:<20} {:>7}  {:<9} {}",
+            run.run_id,
+            run.started_at.format("%Y-%m-%d %H:%M:%S"),
+            run.entries,
+            chain,
+            neutralise(&status)
+        )?;
+    }
+    Ok(code)
+}
+
+/// `incident export ID --format`: the timeline; exit 1 when the chain does not hold.
+pub fn export(
+    state_dir: &Path,
+    run_id: &str,
+    format: ExportFormat,
+    out: &mut dyn Write,
+) -> Result<u8> {
+    let journal = Journal::open(state_dir)?;
+    let run = journal
+        .run(run_id)?
+        .ok_or_else(|| eyre!("no incident `{run_id}`; `strongroom incident list` shows them"))?;
+    let rows = journal.entries(run_id)?;
+    let engine = replay_readonly(&journal, run_id)?;
+    let chain = journal.verify(run_id)?;
+    let verified = chain.is_ok();
+    let timeline = timeline::build(&run, &rows, &engine, chain, journal.head(run_id)?);
+    let text = match format {
+        ExportFormat::Markdown => crate::report::incident::markdown(&timeline),
+        ExportFormat::Json => crate::report::incident::json(&timeline)?,
+    };
+    out.write_all(text.as_bytes())?;
+    Ok(if verified { 0 } else { 1 })
+}
+
+/// Runs the automatic steps, printing each call as it starts and each entry as it is journaled.
+async fn advance(ctx: &Context, session: &mut Session, out: &mut dyn Write) -> Result<Pause> {
+    let mut report = |progress: Progress<'_>| {
+        let line = match progress {
+            Progress::Journaled(seq, entry) => {
+                let (step, what) = describe(&entry.kind);
+                let step = step.map(|s| format!("{s}: ")).unwrap_or_default();
+                format!(
+                    "  {} #{seq:<3} {step}{}",
+                    entry.at.format("%H:%M:%S"),
+                    neutralise(&what)
+                )
+            }
+            Progress::Running(running) => {
+                let retry = if running.attempt > 1 {
+                    format!(" (attempt {})", running.attempt)
+                } else {
+                    String::new()
+                };
+                format!(
+                    "           ... {}: {}{retry}",
+                    running.step,
+                    neutralise(&running.what)
+                )
+            }
+        };
+        let _ = writeln!(out, "{line}");
+        let _ = out.flush();
+    };
+    Ok(driver::advance(session, ctx.executor.as_ref(), Utc::now, &mut report).await?)
+}
+
+fn heading(session: &Session, command: &Command, out: &mut dyn Write) -> Result<()> {
+    let step = match command {
+        Command::ShowManual { step, .. }
+        | Command::AskDecision { step, .. }
+        | Command::AskConfirmation { step, .. }
+        | Command::NeedsWriteAccess { step, .. } => step,
+        _ => return Ok(()),
+    };
+    let title = session
+        .runbook()
+        .step(step)
+        .map(|s| s.title.clone())
+        .unwrap_or_default();
+    writeln!(out)?;
+    writeln!(out, "== {step}: {} ==", neutralise(&title))?;
+    Ok(())
+}
+
+/// Says where the run stands and what to do next; returns the exit code.
+fn finish_turn(ctx: &Context, session: &Session, pause: Pause, out: &mut dyn Write) -> Result<u8> {
+    let resume = format!(
+        "strongroom {}{}incident resume {}",
+        ctx.source_args,
+        if ctx.source_args.is_empty() { "" } else { " " },
+        session.run_id
+    );
+    match pause {
+        Pause::Finished(status) => {
+            writeln!(out, "Run {}: {}", session.run_id, status_text(&status))?;
+            writeln!(
+                out,
+                "Timeline: strongroom incident export {} --format markdown",
+                session.run_id
+            )?;
+            Ok(match status {
+                RunStatus::Completed => 0,
+                _ => 1,
+            })
+        }
+        Pause::InterruptedWrite { step } => {
+            writeln!(
+                out,
+                "Paused at `{step}`: its write may have been sent. Continue with: {resume}"
+            )?;
+            Ok(0)
+        }
+        Pause::Operator => {
+            let (kind, step) = match session.waiting() {
+                Some(Command::ShowManual { step, .. }) => ("a manual step", step.clone()),
+                Some(Command::AskDecision { step, .. }) => ("a decision", step.clone()),
+                Some(
+                    Command::AskConfirmation { step, preview, .. }
+                    | Command::NeedsWriteAccess { step, preview },
+                ) => {
+                    writeln!(out, "  The write waiting for approval:")?;
+                    for line in preview.lines() {
+                        writeln!(out, "    {}", neutralise(line))?;
+                    }
+                    ("a write to approve", step.clone())
+                }
+                _ => ("the operator", String::new()),
+            };
+            writeln!(
+                out,
+                "Waiting at `{step}` for {kind}. Continue with: {resume}{}",
+                if kind == "a write to approve" && !ctx.allow_write {
+                    " --allow-write"
+                } else {
+                    ""
+                }
+            )?;
+            Ok(0)
+        }
+    }
+}
+
+fn status_text(status: &RunStatus) -> String {
+    match status {
+        RunStatus::Completed => "completed".to_string(),
+        RunStatus::Stopped { step, reason } => format!(
+            "stopped at {step}: {}",
+            reason.lines().next().unwrap_or_default()
+        ),
+        RunStatus::Aborted { reason } => format!("aborted: {reason}"),
+    }
+}

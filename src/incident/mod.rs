@@ -1,0 +1,20 @@
+//! Incidents: runs of a runbook against AWS (or the demo), journaled step by step.
+//!
+//! The runbook engine (`runbook::engine`) is pure; this module is its edge: the
+//! [`Executor`](executor::Executor) port that queries, writes and checks, the session that
+//! journals every entry before moving on, the driver that runs the automatic steps, and the
+//! timeline export.
+
+pub mod catalog;
+pub mod commands;
+pub mod driver;
+pub mod executor;
+pub mod offline;
+pub mod prompt;
+pub mod session;
+pub mod timeline;
+pub mod verdicts;
+
+pub use catalog::Catalog;
+pub use executor::{ActionOutput, CheckOutcome, Executor, QueryOutput};
+pub use session::{Operator, Session, SessionError};
