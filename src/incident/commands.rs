@@ -252,11 +252,17 @@ async fn advance(ctx: &Context, session: &mut Session, out: &mut dyn Write) -> R
             Progress::Journaled(seq, entry) => {
                 let (step, what) = describe(&entry.kind);
                 let step = step.map(|s| format!("{s}: ")).unwrap_or_default();
-                format!(
+                // A multi-line entry (a dry run's request) keeps its lines, indented.
+                let mut lines = what.lines();
+                let mut text = format!(
                     "  {} #{seq:<3} {step}{}",
                     entry.at.format("%H:%M:%S"),
-                    neutralise(&what)
-                )
+                    neutralise(lines.next().unwrap_or_default())
+                );
+                for line in lines {
+                    text.push_str(&format!("\n                {}", neutralise(line)));
+                }
+                text
             }
             Progress::Running(running) => {
                 let retry = if running.attempt > 1 {

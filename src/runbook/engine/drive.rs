@@ -126,6 +126,16 @@ impl Engine {
                 note: *note,
                 message: None,
             }),
+            StepBody::Query { query, args, .. } if self.mode.dry_run => {
+                Next::Journal(EntryKind::Note {
+                    step: step.id.clone(),
+                    text: format!(
+                        "dry run: would query {}({})",
+                        query_name(*query),
+                        listed(&self.resolve_args(args, true).unwrap_or_default())
+                    ),
+                })
+            }
             StepBody::Query { query, args, .. } => match self.resolve_args(args, false) {
                 Ok(args) => Next::Wait(Command::RunQuery {
                     step: step.id.clone(),
@@ -178,6 +188,13 @@ impl Engine {
                     })
                 }
             }
+            StepBody::Check { assert, .. } if self.mode.dry_run => Next::Journal(EntryKind::Note {
+                step: step.id.clone(),
+                text: format!(
+                    "dry run: would check {} (assumed to pass)",
+                    assertion_name(assert)
+                ),
+            }),
             StepBody::Check { assert, .. } => match self.check_args(assert) {
                 Ok(args) => Next::Wait(Command::EvaluateCheck {
                     step: step.id.clone(),
@@ -201,7 +218,12 @@ impl Engine {
                 check,
                 if_true,
                 if_false,
-            }) => match self.records.get(check).and_then(|record| record.passed) {
+            }) => match self
+                .records
+                .get(check)
+                .and_then(|record| record.passed)
+                .or(self.mode.dry_run.then_some(true))
+            {
                 Some(passed) => Next::Journal(EntryKind::Decision {
                     step: step.id.clone(),
                     choice: if passed { "passed" } else { "failed" }.to_string(),
@@ -211,6 +233,14 @@ impl Engine {
             },
         }
     }
+}
+
+/// `key="value", ...` for a dry run's notes.
+fn listed(args: &BTreeMap<String, String>) -> String {
+    args.iter()
+        .map(|(key, value)| format!("{key}={value:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 enum Next {

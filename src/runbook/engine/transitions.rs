@@ -90,7 +90,7 @@ impl Engine {
                             let outputs = BTreeMap::from([("note".to_string(), text.clone())]);
                             active.resolved = Some((Outcome::Succeeded, outputs));
                         }
-                        Some(StepKind::Action) if dry_run => {
+                        Some(StepKind::Action | StepKind::Query | StepKind::Check) if dry_run => {
                             active.resolved = Some((Outcome::Succeeded, BTreeMap::new()));
                         }
                         _ => {}

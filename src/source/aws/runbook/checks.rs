@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 
 use super::queries::{list_versions, plural, region_text, rfc3339, status_text};
 use super::{AwsExecutor, StepError, arn_in_region, current_version, reads};
@@ -137,7 +137,7 @@ async fn replicas_in_sync(
                     .message
                     .strip_prefix(&format!("{region}: "))
                     .unwrap_or(&e.message);
-                problems.push(format!("{verb} ({why})"));
+                problems.push(format!("{verb}: {why}"));
             }
             Ok((out, _)) => match (current_version(&out), primary_current) {
                 (Some(replica_current), Some(primary_current))
@@ -270,7 +270,7 @@ async fn no_reads_by(
     }
     detail.push_str(&format!(
         ". CloudTrail can deliver events up to 15 minutes late: reads after {} may not show yet",
-        rfc3339(now - DELIVERY_DELAY)
+        rfc3339((now - DELIVERY_DELAY).trunc_subsecs(0))
     ));
     outcome(true, detail)
 }

@@ -386,11 +386,11 @@ fn described_error(
     match &error.health {
         CellHealth::Down(why) => StepError {
             transient: true,
-            message: format!("{region}: unreachable ({why})"),
+            message: format!("{region}: unreachable ({})", concise(why)),
         },
         CellHealth::Throttled(why) => StepError {
             transient: true,
-            message: format!("{region}: {operation} throttled ({why})"),
+            message: format!("{region}: {operation} throttled ({})", concise(why)),
         },
         CellHealth::Forbidden(why) | CellHealth::Failed(why) => StepError {
             transient: false,
@@ -401,6 +401,17 @@ fn described_error(
             message: format!("{operation} in {region} failed{request}"),
         },
     }
+}
+
+/// The cause an operator needs from a classified failure. A dispatch failure's text carries
+/// the whole error chain and its Debug form; its innermost cause says what happened
+/// (`connection refused`, `connection closed before message completed`).
+pub(super) fn concise(detail: &str) -> &str {
+    let Some(cut) = detail.find(" (DispatchFailure(") else {
+        return detail;
+    };
+    let chain = &detail[..cut];
+    chain.rsplit(": ").next().unwrap_or(chain)
 }
 
 #[cfg(test)]
@@ -448,5 +459,13 @@ mod tests {
             "AccessDeniedException: no (GetResourcePolicy in us-east-1)"
         );
         assert!(cell_step_error("r", "op", &CellError::throttled("slow")).transient);
+        let dispatch = "unreachable: dispatch failure: other: client error (SendRequest): \
+                        connection closed before message completed (DispatchFailure(Dispatch\
+                        Failure { source: ConnectorError { kind: Other(None) } }))";
+        assert_eq!(
+            cell_step_error("us-west-2", "DescribeSecret", &CellError::down(dispatch)).message,
+            "us-west-2: unreachable (connection closed before message completed)"
+        );
+        assert_eq!(concise("timed out"), "timed out");
     }
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use aws_sdk_secretsmanager::operation::RequestId;
 use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
 use aws_sdk_secretsmanager::types::ReplicationStatusType;
-use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use chrono::{DateTime, SecondsFormat, SubsecRound, TimeDelta, Utc};
 use serde_json::{Map, Value, json};
 
 use super::{AwsExecutor, StepError, fatal, reads, required, sdk_error};
@@ -203,7 +203,7 @@ async fn who_read(
         summary.push_str("; LookupEvents keeps 90 days, older reads need the trail's log files");
     }
     let value = json!({
-        "since": rfc3339(start),
+        "since": rfc3339(start.trunc_subsecs(0)),
         "regions": lookup.searched,
         "unavailable": unavailable,
         "readers": readers,
@@ -373,14 +373,24 @@ fn describe_summary(out: &DescribeSecretOutput, region: &str) -> String {
     format!("{name}: {}", parts.join(", "))
 }
 
+/// One ReplicationStatus entry; absent fields are left out.
 fn replica_json(r: &ReplicationStatusType) -> Value {
-    json!({
-        "Region": r.region(),
-        "KmsKeyId": r.kms_key_id(),
-        "Status": r.status().map(|s| s.as_str()),
-        "StatusMessage": r.status_message(),
-        "LastAccessedDate": time(r.last_accessed_date()).map(rfc3339),
-    })
+    let fields = [
+        ("Region", r.region().map(str::to_string)),
+        ("KmsKeyId", r.kms_key_id().map(str::to_string)),
+        ("Status", r.status().map(|s| s.as_str().to_string())),
+        ("StatusMessage", r.status_message().map(str::to_string)),
+        (
+            "LastAccessedDate",
+            time(r.last_accessed_date()).map(rfc3339),
+        ),
+    ];
+    Value::Object(
+        fields
+            .into_iter()
+            .filter_map(|(key, value)| value.map(|v| (key.to_string(), Value::String(v))))
+            .collect(),
+    )
 }
 
 pub(super) fn region_text(r: &ReplicationStatusType) -> &str {

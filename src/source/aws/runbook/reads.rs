@@ -7,7 +7,7 @@ use std::sync::{Mutex, PoisonError};
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
-use super::{AwsExecutor, Described, arn_in_region};
+use super::{AwsExecutor, Described, arn_in_region, concise};
 use crate::domain::{Cell, CellHealth, Rotation, Secret};
 use crate::source::CellError;
 use crate::source::aws::cloudtrail::{self, Progress, Query};
@@ -50,11 +50,17 @@ pub(super) struct Lookup {
 }
 
 impl Lookup {
-    /// `us-west-2: down (connection failed: ...)`, one per region that could not be read.
+    /// `us-west-2: down (connection refused)`, one per region that could not be read.
     pub fn unavailable_lines(&self) -> Vec<String> {
         self.unavailable
             .iter()
-            .map(|(region, error)| format!("{region}: {error}"))
+            .map(|(region, error)| {
+                format!(
+                    "{region}: {} ({})",
+                    error.health.label(),
+                    concise(error.message())
+                )
+            })
             .collect()
     }
 
