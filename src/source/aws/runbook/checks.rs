@@ -109,6 +109,7 @@ async fn replicas_in_sync(
         None => format!("{primary_region} (primary): no version is AWSCURRENT"),
     }];
     let mut passed = primary_current.is_some();
+    let mut failing = Vec::new();
     let described = futures::future::join_all(replicas.iter().map(|r| {
         let region = region_text(r).to_string();
         let arn = arn_in_region(primary.arn(), &region);
@@ -156,9 +157,28 @@ async fn replicas_in_sync(
             ));
         } else {
             passed = false;
-            lines.push(format!("{region}: {}", problems.join("; ")));
+            let line = format!("{region}: {}", problems.join("; "));
+            failing.push(line.clone());
+            lines.push(line);
         }
     }
+    // The first line is the verdict: a run that stops on this check shows it.
+    let verdict = if passed {
+        format!(
+            "all {} replicas InSync with the primary's AWSCURRENT",
+            replicas.len()
+        )
+    } else if failing.is_empty() {
+        format!("{primary_region} (primary): no version is AWSCURRENT")
+    } else {
+        format!(
+            "{} of {} replicas not in sync: {}",
+            failing.len(),
+            replicas.len(),
+            failing.join(" | ")
+        )
+    };
+    lines.insert(0, verdict);
     outcome(passed, lines.join("\n"))
 }
 

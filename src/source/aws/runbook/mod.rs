@@ -384,10 +384,18 @@ fn described_error(
         .map(|id| format!(", request {id}"))
         .unwrap_or_default();
     match &error.health {
-        CellHealth::Down(why) => StepError {
-            transient: true,
-            message: format!("{region}: unreachable ({})", concise(why)),
-        },
+        CellHealth::Down(why) => {
+            let state =
+                if why.starts_with("ServiceUnavailable") || why.starts_with("InternalFailure") {
+                    "unavailable"
+                } else {
+                    "unreachable"
+                };
+            StepError {
+                transient: true,
+                message: format!("{region}: {state} ({})", concise(why)),
+            }
+        }
         CellHealth::Throttled(why) => StepError {
             transient: true,
             message: format!("{region}: {operation} throttled ({})", concise(why)),

@@ -157,7 +157,9 @@ async fn who_read(
     let places = reads::places(&described, include_replicas);
     let end = Utc::now();
     let start = end.checked_sub_signed(span).ok_or_else(not_a_duration)?;
-    let lookup = reads::lookup(exec, &places, start, end).await;
+    // LookupEvents holds 90 days; older start times only risk an InvalidTimeRange answer.
+    let kept = end - TimeDelta::days(LOOKUP_EVENTS_DAYS as i64);
+    let lookup = reads::lookup(exec, &places, start.max(kept), end).await;
     let unavailable = lookup.unavailable_lines();
     if lookup.searched.is_empty() {
         return Err(StepError {
