@@ -243,6 +243,29 @@ impl QueryKind {
     }
 }
 
+impl QueryKind {
+    /// The arguments it takes: (required, optional).
+    pub fn args(self) -> (&'static [&'static str], &'static [&'static str]) {
+        match self {
+            Self::WhoRead => (&["secret_id"], &["lookback", "include_replicas"]),
+            _ => (&["secret_id"], &[]),
+        }
+    }
+}
+
+impl ActionKind {
+    /// The arguments it takes: (required, optional).
+    pub fn args(self) -> (&'static [&'static str], &'static [&'static str]) {
+        match self {
+            Self::PutDenyAllPolicy => (&["secret_id", "except_principals"], &["previous_policy"]),
+            Self::RestorePolicy => (&["secret_id", "policy"], &[]),
+            Self::Tag => (&["secret_id", "tags"], &[]),
+            Self::ReplicateToRegion => (&["secret_id", "region"], &["kms_key_id"]),
+            Self::RotateNow | Self::CancelRotation | Self::RestoreSecret => (&["secret_id"], &[]),
+        }
+    }
+}
+
 /// AWS writes; each runs only with `--allow-write` and the step's typed confirmation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ActionKind {

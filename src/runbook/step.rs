@@ -228,6 +228,14 @@ fn parse_query(reader: &mut Reader, table: &Table, index: usize) -> Option<StepB
         kind
     });
     let args = parse_args(reader, table, index);
+    if let Some(kind) = query {
+        check_arg_names(
+            reader,
+            table,
+            &format!("query `{}`", text_of(table, "query")),
+            kind.args(),
+        );
+    }
     let output = reader.required_string(
         table,
         "output",
@@ -265,6 +273,14 @@ fn parse_action(reader: &mut Reader, table: &Table, index: usize) -> Option<Step
         kind
     });
     let args = parse_args(reader, table, index);
+    if let Some(kind) = action {
+        check_arg_names(
+            reader,
+            table,
+            &format!("action `{}`", text_of(table, "action")),
+            kind.args(),
+        );
+    }
     let confirm = reader.required_string(
         table,
         "confirm",
@@ -278,6 +294,50 @@ fn parse_action(reader: &mut Reader, table: &Table, index: usize) -> Option<Step
         args: args?,
         confirm: confirm?.value,
     })
+}
+
+/// Unknown arguments are errors where written; missing required ones at the step (or `args`).
+fn check_arg_names(
+    reader: &mut Reader,
+    table: &Table,
+    what: &str,
+    (required, optional): (&[&str], &[&str]),
+) {
+    let expected = required
+        .iter()
+        .chain(optional)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    let Some(args) = reader.table(table, "args") else {
+        if table.entries.get("args").is_none() && !required.is_empty() {
+            reader.missing(
+                table,
+                "args",
+                &format!("{what} needs {}", required.join(", ")),
+            );
+        }
+        return;
+    };
+    for key in args.entries.keys() {
+        let name = key.get_ref().as_ref();
+        if !required.contains(&name) && !optional.contains(&name) {
+            let message = format!("unknown argument for {what}; expected: {expected}");
+            reader.error(key.span(), args.field(name), message);
+        }
+    }
+    for name in required {
+        if args.entries.get(*name).is_none() {
+            reader.missing(&args, name, &format!("{what} needs it"));
+        }
+    }
+}
+
+fn text_of(table: &Table, key: &str) -> String {
+    match table.entries.get(key).map(|v| v.get_ref()) {
+        Some(DeValue::String(text)) => text.to_string(),
+        _ => String::new(),
+    }
 }
 
 fn parse_args(reader: &mut Reader, table: &Table, index: usize) -> Option<Args> {

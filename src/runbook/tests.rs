@@ -302,8 +302,11 @@ on_fail = "Rotate again."
     assert_eq!(
         found,
         vec![
+            "t.toml:20: step.restore.args.after: unknown argument for action `restore_policy`; expected: secret_id, policy",
             "t.toml:20: step.restore.args.after: step `verify` does not run before this one; only earlier steps can be read",
             "t.toml:20: step.restore.args.policy: step `contain` has no output `policy`; its outputs: previous_policy (declare it in `outputs`)",
+            "t.toml:20: step.restore.args.secret_id: missing; action `restore_policy` needs it",
+            "t.toml:20: step.restore.args.who: unknown argument for action `restore_policy`; expected: secret_id, policy",
             "t.toml:20: step.restore.args.who: `steps.gone.started_at` names no step: no step has id `gone`; known steps: contain, restore, verify",
         ]
     );
@@ -394,6 +397,7 @@ instructions = "No id, no title."
             "t.toml:8: step.m.instructions: missing; a manual step needs `instructions` (Markdown)",
             "t.toml:13: step.q.output: missing; name the evidence so later steps can use it",
             "t.toml:13: step.q.query: missing; a query step needs `query`, one of: describe_secret, resource_policy, versions, who_read, replica_status",
+            "t.toml:18: step.a.args: missing; action `tag` needs secret_id, tags",
             "t.toml:18: step.a.confirm: missing; an action needs the text the operator types to approve it",
             "t.toml:24: step.c.assert: missing; a check step needs `assert`, e.g. assert = \"replicas_in_sync\"",
             "t.toml:24: step.c.on_fail: missing; say what the operator should do when the check fails",
