@@ -90,6 +90,7 @@ async fn run(
     strongroom::app::update::events::index(&mut state, events.0);
     match cli.command {
         None => {
+            let catalog = Catalog::load(&Catalog::default_dirs(config_dir.as_deref()));
             let keymap = Keymap::load(config_dir.map(|d| d.join("keymap.toml")).as_deref())?;
             state.problems = problems;
             if let Some(first) = state.problems.first() {
@@ -101,7 +102,8 @@ async fn run(
             let options = Options {
                 keymap,
                 theme: Theme::from_env(),
-                _state_dir: state_dir,
+                state_dir,
+                catalog,
             };
             runtime::run(state, source, options).await?;
             Ok(ExitCode::SUCCESS)

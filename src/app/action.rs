@@ -28,6 +28,17 @@ pub enum Action {
     WindowNext,
     ErrorsOnly,
     WritesOnly,
+    /// Runbooks and incidents, for the selected secret.
+    Runbooks,
+    /// Tick or untick the checklist item under the cursor.
+    Toggle,
+    /// A number key: tick checklist item N, or select decision option N (1-based; the
+    /// keymap fills N from the key pressed).
+    Pick(u8),
+    /// Write the note of a manual step.
+    Note,
+    /// The next pane of the view.
+    NextPane,
 }
 
 impl Action {
@@ -55,6 +66,11 @@ impl Action {
         Action::WindowNext,
         Action::ErrorsOnly,
         Action::WritesOnly,
+        Action::Runbooks,
+        Action::Toggle,
+        Action::Pick(0),
+        Action::Note,
+        Action::NextPane,
     ];
 
     pub fn name(self) -> &'static str {
@@ -82,10 +98,23 @@ impl Action {
             Action::WindowNext => "window_next",
             Action::ErrorsOnly => "errors_only",
             Action::WritesOnly => "writes_only",
+            Action::Runbooks => "runbooks",
+            Action::Toggle => "toggle",
+            Action::Pick(_) => "pick",
+            Action::Note => "note",
+            Action::NextPane => "next_pane",
         }
     }
 
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|a| a.name() == name)
+    }
+
+    /// `pick` takes its number from the key that triggered it (`3` picks 3); others are as is.
+    pub fn for_key(self, key: char) -> Self {
+        match (self, key.to_digit(10)) {
+            (Action::Pick(_), Some(n)) => u8::try_from(n).map_or(self, Action::Pick),
+            (action, _) => action,
+        }
     }
 }

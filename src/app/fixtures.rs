@@ -166,3 +166,137 @@ pub fn answer_loads(
         }
     }
 }
+
+/// The run id every fixture run carries.
+pub const RUN_ID: &str = "compromised-secret-20261120T090000Z";
+
+/// The built-in compromised-secret runbook driven by the pure engine on a fixed clock, with
+/// canned evidence and every earlier question answered (ticks, first options, the expected
+/// confirmation), stopped when the operator is asked about `stop_at`. None if it never is.
+pub fn run_snapshot(
+    stop_at: &str,
+    allow_write: bool,
+    now: DateTime<Utc>,
+) -> Option<crate::incident::snapshot::RunSnapshot> {
+    use crate::app::runbooks::{is_operator, step_of};
+    use crate::runbook::engine::{Command, Engine, Event, Mode};
+    use crate::runbook::spec::StepBody;
+    let runbook = crate::incident::Catalog::load(&[])
+        .entries
+        .into_iter()
+        .find(|e| e.id() == "compromised-secret")?
+        .runbook
+        .ok()?;
+    let params = [
+        ("secret", "/clarivum/prod/payments/stripe-api-key"),
+        ("incident", "INC-7"),
+        ("incident_start", "2026-11-19T22:00:00Z"),
+        (
+            "suspect",
+            "arn:aws:iam::210987654321:user/svc-legacy-backup",
+        ),
+        ("break_glass", "arn:aws:iam::210987654321:role/break-glass"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let mode = Mode {
+        dry_run: false,
+        allow_write,
+    };
+    let mut at = now;
+    let (mut engine, mut commands) = Engine::new(runbook, params, at, mode).ok()?;
+    let mut entries = Vec::new();
+    for _ in 0..200 {
+        let mut waiting = None;
+        for command in commands.drain(..) {
+            match command {
+                Command::Journal(entry) => entries.push((entries.len() as u64 + 1, entry)),
+                Command::Finished { .. } => waiting = None,
+                other => waiting = Some(other),
+            }
+        }
+        let command = waiting?;
+        let step = step_of(&command)?.to_string();
+        if is_operator(&command) && step == stop_at {
+            return Some(crate::incident::snapshot::RunSnapshot::build(
+                RUN_ID,
+                &engine,
+                &entries,
+                Some(command),
+                None,
+                true,
+            ));
+        }
+        at += Duration::seconds(7);
+        let event = match command {
+            Command::RunQuery { query, .. } => {
+                let output = match engine.runbook().step(&step).map(|s| &s.body) {
+                    Some(StepBody::Query { output, .. }) => output.clone(),
+                    _ => "value".to_string(),
+                };
+                let (summary, value) = evidence(&query);
+                let outputs = [(output, value), ("summary".to_string(), summary)];
+                Event::QueryDone {
+                    step,
+                    at,
+                    result: Ok(outputs.into_iter().collect()),
+                }
+            }
+            Command::EvaluateCheck { .. } => Event::CheckDone {
+                step,
+                at,
+                passed: true,
+                detail: "as expected".to_string(),
+            },
+            Command::RunAction { .. } => Event::ActionDone {
+                step,
+                at,
+                result: Ok(Default::default()),
+            },
+            Command::ShowManual { checklist, .. } => Event::ManualDone {
+                step,
+                at,
+                ticked: vec![true; checklist.len()],
+                note: None,
+            },
+            Command::AskDecision { .. } => Event::Decided {
+                step,
+                at,
+                option: 0,
+            },
+            Command::AskConfirmation { expected, .. } => Event::Confirmed {
+                step,
+                at,
+                typed: expected,
+            },
+            _ => return None,
+        };
+        commands = engine.handle(event);
+    }
+    None
+}
+
+/// Canned evidence for a query: (summary, value).
+fn evidence(query: &str) -> (String, String) {
+    let (summary, value) = match query {
+        "describe_secret" => (
+            "prod · rotation every 30 days · last rotated 2026-10-21",
+            r#"{"Name": "/clarivum/prod/payments/stripe-api-key", "RotationEnabled": true}"#,
+        ),
+        "resource_policy" => ("no resource policy", ""),
+        "versions" => (
+            "2 versions; AWSCURRENT 7f1c2a created 2026-10-21",
+            r#"[{"VersionId": "7f1c2a", "Stages": ["AWSCURRENT"]}]"#,
+        ),
+        "who_read" => (
+            "14 reads by 3 principals in 90d; svc-legacy-backup 9 (5 denied)",
+            r#"[{"principal": "svc-legacy-backup", "reads": 9, "denied": 5}]"#,
+        ),
+        _ => (
+            "1 replica: eu-west-1 InSync",
+            r#"[{"Region": "eu-west-1", "Status": "InSync"}]"#,
+        ),
+    };
+    (summary.to_string(), value.to_string())
+}

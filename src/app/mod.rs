@@ -7,6 +7,7 @@ pub mod effect;
 pub mod filter;
 pub mod fixtures;
 pub mod msg;
+pub mod runbooks;
 pub mod runner;
 pub mod state;
 pub mod update;

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use super::Action;
 use super::effect::RequestId;
 use crate::domain::{Cell, ReplicaStatus, Secret};
+use crate::incident::snapshot::{RunRow, RunSnapshot};
 use crate::source::{CellError, CellResult, FetchProgress};
 use crate::trail::AccessEvent;
 
@@ -50,6 +51,14 @@ pub enum Msg {
         arn: String,
         result: Result<Vec<ReplicaStatus>, CellError>,
     },
+    /// The open run changed (sent after every step, decision and answer).
+    RunUpdated(Box<RunSnapshot>),
+    /// What the worker is doing now, e.g. `evidence-reads: query who_read`.
+    RunProgress(String),
+    /// The journal's runs, newest first.
+    RunsListed(Result<Vec<RunRow>, String>),
+    /// A run could not be started or resumed (or the journal could not be read).
+    RunbookFailed(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,4 +67,8 @@ pub enum PromptKey {
     Backspace,
     Submit,
     Cancel,
+    /// Tab or Down in a form: the next field.
+    Next,
+    /// BackTab or Up in a form: the previous field.
+    Previous,
 }

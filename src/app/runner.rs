@@ -8,7 +8,7 @@ use chrono::Utc;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio_util::sync::CancellationToken;
 
-use super::effect::RequestId;
+use super::effect::{RequestId, RunbookRequest};
 use super::{Effect, Msg, State, update};
 use crate::source::InventorySource;
 
@@ -18,6 +18,8 @@ pub struct Runner {
     source: Arc<dyn InventorySource>,
     tx: UnboundedSender<Msg>,
     cancels: Arc<Mutex<HashMap<RequestId, CancellationToken>>>,
+    /// The runbook worker, in the interactive console.
+    runbooks: Option<UnboundedSender<RunbookRequest>>,
 }
 
 impl Runner {
@@ -27,8 +29,20 @@ impl Runner {
             source,
             tx,
             cancels: Arc::default(),
+            runbooks: None,
         };
         (runner, rx)
+    }
+
+    /// Where results go: the runbook worker answers on the same channel.
+    pub fn sender(&self) -> UnboundedSender<Msg> {
+        self.tx.clone()
+    }
+
+    /// Sends `Effect::Runbook` requests to this worker.
+    pub fn with_runbooks(mut self, worker: UnboundedSender<RunbookRequest>) -> Self {
+        self.runbooks = Some(worker);
+        self
     }
 
     /// Spawns one effect. `Quit` is the caller's business.
@@ -113,6 +127,18 @@ impl Runner {
                             token.cancel();
                         }
                     }
+                }
+            }
+            Effect::Runbook(request) => {
+                let sent = self
+                    .runbooks
+                    .as_ref()
+                    .is_some_and(|worker| worker.send(request).is_ok());
+                if !sent {
+                    let _ = tx.send(Msg::RunbookFailed(
+                        "the runbook worker is not running; runbooks work in the interactive console"
+                            .to_string(),
+                    ));
                 }
             }
             Effect::Quit => {}

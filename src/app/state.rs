@@ -20,6 +20,10 @@ pub enum View {
     Principal,
     Record,
     Help,
+    /// The runbook catalog and the journal's incidents.
+    Runbooks,
+    /// One run: its steps, the operator's turn, the journal.
+    Run,
 }
 
 impl View {
@@ -32,6 +36,9 @@ impl View {
         ("events", View::Events),
         ("trail", View::Events),
         ("principals", View::Principal),
+        ("runbooks", View::Runbooks),
+        ("incidents", View::Runbooks),
+        ("run", View::Run),
         ("help", View::Help),
     ];
 }
@@ -42,6 +49,8 @@ pub enum Mode {
     Normal,
     Filter,
     Command,
+    /// Typing into a view's own field: a runbook's parameters, a note, a confirmation.
+    Input,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -223,6 +232,8 @@ pub struct State {
     pub audit_filter: String,
     pub audit_rows: Vec<AuditRow>,
     pub audit_cursor: Cursor,
+    pub runbooks: super::runbooks::RunbooksView,
+    pub run: super::runbooks::RunView,
 }
 
 impl State {
@@ -285,6 +296,8 @@ impl State {
             audit_filter: String::new(),
             audit_rows: Vec::new(),
             audit_cursor: Cursor::default(),
+            runbooks: super::runbooks::RunbooksView::default(),
+            run: super::runbooks::RunView::default(),
         }
     }
 

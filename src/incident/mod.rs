@@ -2,8 +2,8 @@
 //!
 //! The runbook engine (`runbook::engine`) is pure; this module is its edge: the
 //! [`Executor`](executor::Executor) port that queries, writes and checks, the session that
-//! journals every entry before moving on, the driver that runs the automatic steps, and the
-//! timeline export.
+//! journals every entry before moving on, the driver that runs the automatic steps, the
+//! timeline export, and the worker that runs a session for the TUI.
 
 pub mod catalog;
 pub mod commands;
@@ -12,8 +12,10 @@ pub mod executor;
 pub mod offline;
 pub mod prompt;
 pub mod session;
+pub mod snapshot;
 pub mod timeline;
 pub mod verdicts;
+pub mod worker;
 
 pub use catalog::Catalog;
 pub use executor::{ActionOutput, CheckOutcome, Executor, QueryOutput};

@@ -237,7 +237,8 @@ pub fn build(
     }
 }
 
-fn summary_of(
+/// One line on how a step ended: its evidence summary, the call made, the check's detail...
+pub fn summary_of(
     body: &StepBody,
     outputs: &BTreeMap<String, String>,
     outcome: &Option<Outcome>,

@@ -24,6 +24,8 @@ pub enum Section {
     Detail,
     Audit,
     Events,
+    Runbooks,
+    Run,
     Help,
 }
 
@@ -35,6 +37,8 @@ impl Section {
             View::Audit => Self::Audit,
             View::Events | View::WhoRead | View::Principal | View::Record => Self::Events,
             View::Help => Self::Help,
+            View::Runbooks => Self::Runbooks,
+            View::Run => Self::Run,
         }
     }
 
@@ -45,6 +49,8 @@ impl Section {
             Self::Detail => "Secret detail",
             Self::Audit => "Audit findings",
             Self::Events => "Events, who read, principal, record",
+            Self::Runbooks => "Runbooks and incidents",
+            Self::Run => "Incident run",
             Self::Help => "Help",
         }
     }
@@ -85,6 +91,10 @@ struct File {
     audit: Vec<Entry>,
     #[serde(default)]
     events: Vec<Entry>,
+    #[serde(default)]
+    runbooks: Vec<Entry>,
+    #[serde(default)]
+    run: Vec<Entry>,
     #[serde(default)]
     help: Vec<Entry>,
 }
@@ -136,15 +146,20 @@ impl Keymap {
     }
 
     /// The action a key triggers in a view: that view's bindings first, then global ones.
+    /// A `pick` binding takes its number from the key (`3` picks 3).
     pub fn action(&self, view: View, key: KeyEvent) -> Option<Action> {
         let key = normalise(key);
+        let pressed = match key.code {
+            KeyCode::Char(c) => c,
+            _ => ' ',
+        };
         let section = Section::of(view);
         let find = |s: Section| {
             self.bindings
                 .iter()
                 .filter(|b| b.section == s)
                 .find(|b| b.keys.iter().any(|(k, _)| *k == key))
-                .map(|b| b.action)
+                .map(|b| b.action.for_key(pressed))
         };
         find(section).or_else(|| find(Section::Global))
     }
@@ -168,6 +183,8 @@ fn parse(text: &str, file: &str) -> Result<Keymap, KeymapError> {
         (Section::Detail, parsed.detail),
         (Section::Audit, parsed.audit),
         (Section::Events, parsed.events),
+        (Section::Runbooks, parsed.runbooks),
+        (Section::Run, parsed.run),
         (Section::Help, parsed.help),
     ] {
         for entry in entries {

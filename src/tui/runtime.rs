@@ -16,12 +16,16 @@ use super::views;
 use crate::app::msg::PromptKey;
 use crate::app::runner::Runner;
 use crate::app::{Action, Effect, Mode, Msg, State, update};
+use crate::incident::{Catalog, worker};
 use crate::source::InventorySource;
 
 pub struct Options {
     pub keymap: Keymap,
     pub theme: Theme,
-    pub _state_dir: PathBuf,
+    /// Where the incident journal lives.
+    pub state_dir: PathBuf,
+    /// The runbooks `:runbooks` lists and starts.
+    pub catalog: Catalog,
 }
 
 pub async fn run(
@@ -30,7 +34,15 @@ pub async fn run(
     options: Options,
 ) -> color_eyre::Result<()> {
     let mut guard = TerminalGuard::enter()?;
-    let (runner, mut rx) = Runner::new(source);
+    let (runner, mut rx) = Runner::new(source.clone());
+    crate::app::update::runbooks::set_catalog(&mut state, &options.catalog);
+    let config = worker::Config {
+        state_dir: options.state_dir.clone(),
+        catalog: options.catalog.clone(),
+        executor: source.runbook_executor(),
+    };
+    let worker = worker::spawn(config, runner.sender())?;
+    let runner = runner.with_runbooks(worker);
     let mut events = EventStream::new();
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;
@@ -101,6 +113,17 @@ fn to_msg(event: Event, state: &State, keymap: &Keymap) -> Option<Msg> {
             }
             match state.mode {
                 Mode::Normal => keymap.action(state.view, key).map(Msg::Action),
+                Mode::Input => match key.code {
+                    KeyCode::Tab | KeyCode::Down => Some(Msg::Prompt(PromptKey::Next)),
+                    KeyCode::BackTab | KeyCode::Up => Some(Msg::Prompt(PromptKey::Previous)),
+                    KeyCode::Enter => Some(Msg::Prompt(PromptKey::Submit)),
+                    KeyCode::Esc => Some(Msg::Prompt(PromptKey::Cancel)),
+                    KeyCode::Backspace => Some(Msg::Prompt(PromptKey::Backspace)),
+                    KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                        Some(Msg::Prompt(PromptKey::Char(c)))
+                    }
+                    _ => None,
+                },
                 Mode::Filter | Mode::Command => match key.code {
                     KeyCode::Enter => Some(Msg::Prompt(PromptKey::Submit)),
                     KeyCode::Esc => Some(Msg::Prompt(PromptKey::Cancel)),

@@ -7,6 +7,8 @@ mod help;
 mod inventory;
 mod load;
 mod prompt;
+pub mod run;
+pub mod runbooks;
 
 use super::state::{Mode, State, View};
 use super::{Action, Effect, Msg};
@@ -54,6 +56,22 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             arn,
             result,
         } => load::replication_loaded(state, arn, result),
+        Msg::RunUpdated(snapshot) => {
+            run::updated(state, *snapshot);
+            Vec::new()
+        }
+        Msg::RunProgress(text) => {
+            run::progress(state, text);
+            Vec::new()
+        }
+        Msg::RunsListed(runs) => {
+            runbooks::runs_listed(state, runs);
+            Vec::new()
+        }
+        Msg::RunbookFailed(text) => {
+            run::failed(state, text);
+            Vec::new()
+        }
     }
 }
 
@@ -73,7 +91,16 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
             state.prompt.clear();
             Vec::new()
         }
+        Action::Refresh if state.view == View::Runbooks => runbooks::list_runs(),
         Action::Refresh => load::refresh(state),
+        Action::Runbooks
+            if matches!(
+                state.view,
+                View::Inventory | View::Detail | View::WhoRead | View::Runbooks
+            ) =>
+        {
+            runbooks::open(state, false)
+        }
         Action::Back if state.ev.fetch.is_some() => events::cancel(state),
         Action::Back => {
             back(state);
@@ -96,6 +123,8 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
                 events::act(state, action)
             }
             View::Help => help::act(state, action),
+            View::Runbooks => runbooks::act(state, action),
+            View::Run => run::act(state, action),
         },
     }
 }
@@ -112,6 +141,8 @@ fn scroll(state: &mut State, delta: i32) -> Vec<Effect> {
                 events::act(state, action)
             }
             View::Help => help::act(state, action),
+            View::Runbooks => runbooks::act(state, action),
+            View::Run => run::act(state, action),
         });
     }
     effects
@@ -140,5 +171,7 @@ fn back(state: &mut State) {
     }
 }
 
+#[cfg(test)]
+mod runbooks_tests;
 #[cfg(test)]
 mod tests;

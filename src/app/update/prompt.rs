@@ -1,4 +1,5 @@
-//! The two prompts: `/` filters as you type; `:` runs a command on Enter.
+//! The two prompts: `/` filters as you type; `:` runs a command on Enter. Keys typed into a
+//! view's own field (`Mode::Input`) go to that view.
 
 use super::load::rebuild_rows;
 use crate::app::Effect;
@@ -9,6 +10,13 @@ use crate::app::state::{Mode, Notice, NoticeLevel, State, View};
 pub fn key(state: &mut State, key: PromptKey) -> Vec<Effect> {
     match (state.mode, key) {
         (Mode::Normal, _) => Vec::new(),
+        (Mode::Input, key) if state.view == View::Runbooks => super::runbooks::input(state, key),
+        (Mode::Input, key) if state.view == View::Run => super::run::input(state, key),
+        (Mode::Input, _) => {
+            state.mode = Mode::Normal;
+            Vec::new()
+        }
+        (_, PromptKey::Next | PromptKey::Previous) => Vec::new(),
         (_, PromptKey::Char(c)) => {
             state.prompt.push(c);
             live_filter(state);
@@ -89,6 +97,10 @@ fn run(state: &mut State, line: &str) -> Vec<Effect> {
             rebuild_rows(state);
             super::open(state, View::Inventory);
         }
+        "abort" if state.view == View::Run => match super::run::abort(state, &rest.join(" ")) {
+            Ok(effects) => return effects,
+            Err(message) => error(state, message),
+        },
         "detail" | "open" => {
             if state.view == View::Inventory {
                 return super::inventory::open_detail(state);
@@ -102,11 +114,14 @@ fn run(state: &mut State, line: &str) -> Vec<Effect> {
                 super::open(state, View::Events);
                 return super::events::on_open(state);
             }
+            Some((_, View::Runbooks)) => {
+                return super::runbooks::open(state, name == "incidents");
+            }
             Some((_, view)) => super::open(state, *view),
             None => error(
                 state,
                 format!(
-                    "unknown command :{name}. Views: :inventory, :audit, :events, :help; verbs: :sort COLUMN [desc], :filter TEXT, :refresh, :quit"
+                    "unknown command :{name}. Views: :inventory, :audit, :events, :runbooks, :incidents, :run, :help; verbs: :sort COLUMN [desc], :filter TEXT, :abort REASON, :refresh, :quit"
                 ),
             ),
         },

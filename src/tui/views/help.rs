@@ -19,6 +19,8 @@ pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
         Section::Detail,
         Section::Audit,
         Section::Events,
+        Section::Runbooks,
+        Section::Run,
         Section::Help,
     ] {
         let bindings: Vec<_> = keymap.section(section).collect();

@@ -7,6 +7,9 @@ pub mod help;
 pub mod inventory;
 pub mod principal;
 pub mod record;
+pub mod run;
+pub mod run_step;
+pub mod runbooks;
 pub mod who_read;
 
 use ratatui::Frame;
@@ -57,6 +60,14 @@ pub fn render(frame: &mut Frame, state: &State, keymap: &Keymap, theme: &Theme) 
         View::Help => {
             help::render(frame, body, state, keymap, theme);
             ("Help".to_string(), help::HINT)
+        }
+        View::Runbooks => {
+            runbooks::render(frame, body, state, theme);
+            (runbooks::heading(state), runbooks::hint(state))
+        }
+        View::Run => {
+            run::render(frame, body, state, theme);
+            (run::heading(state), run::hint(state))
         }
     };
     title::render(frame, top, state, &heading, theme);

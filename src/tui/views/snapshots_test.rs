@@ -297,3 +297,130 @@ fn every_view_survives_tiny_terminals() {
     update(&mut state, Msg::Action(Action::WhoRead));
     let _ = screen(&mut state, 12, 4);
 }
+
+/// The inventory with the built-in runbooks, an invalid one, and two incidents in the journal.
+fn runbooks_state() -> State {
+    let mut state = fixtures::loaded_state(20, now());
+    crate::app::update::runbooks::set_catalog(&mut state, &crate::incident::Catalog::load(&[]));
+    state
+        .runbooks
+        .catalog
+        .push(crate::app::runbooks::RunbookInfo {
+            id: "broken".into(),
+            title: String::new(),
+            file: "runbooks/broken.toml".into(),
+            when_to_use: String::new(),
+            params: Vec::new(),
+            problem: Some("runbooks/broken.toml:2: runbook.id: expected a string".into()),
+        });
+    for _ in 0..3 {
+        update(&mut state, Msg::Action(Action::Down));
+    }
+    type_command(&mut state, "runbooks");
+    let run = |id: &str, status: &str, minutes: i64| crate::incident::snapshot::RunRow {
+        run_id: id.to_string(),
+        runbook: "compromised-secret".into(),
+        started_at: now() - chrono::Duration::minutes(minutes),
+        entries: 31,
+        status: status.to_string(),
+        chain_ok: true,
+    };
+    update(
+        &mut state,
+        Msg::RunsListed(Ok(vec![
+            run(fixtures::RUN_ID, "waiting at revoke-at-provider", 5),
+            run(
+                "rotate-secret-20261118T140211Z",
+                "completed",
+                60 * 24 * 2 - 3,
+            ),
+        ])),
+    );
+    state
+}
+
+#[test]
+fn runbooks_80x24_and_160x45() {
+    let mut state = runbooks_state();
+    insta::assert_snapshot!("runbooks_80x24", screen(&mut state, 80, 24));
+    insta::assert_snapshot!("runbooks_160x45", screen(&mut state, 160, 45));
+    // Enter opens the form with the selected secret filled in.
+    update(&mut state, Msg::Action(Action::Open));
+    for c in "INC-7".chars() {
+        update(&mut state, Msg::Prompt(PromptKey::Char(c)));
+    }
+    update(&mut state, Msg::Prompt(PromptKey::Next));
+    insta::assert_snapshot!("runbook_form_80x24", screen(&mut state, 80, 24));
+}
+
+/// The run view on a fixture run stopped at `stop_at`.
+fn run_state(stop_at: &str, read_only: bool) -> State {
+    let mut state = runbooks_state();
+    state.read_only = read_only;
+    let snapshot = fixtures::run_snapshot(stop_at, !read_only, now()).unwrap();
+    update(&mut state, Msg::RunUpdated(Box::new(snapshot)));
+    type_command(&mut state, "run");
+    state
+}
+
+#[test]
+fn run_on_a_manual_step_80x24_and_160x45() {
+    let mut state = run_state("revoke-at-provider", true);
+    update(&mut state, Msg::Action(Action::Toggle));
+    update(&mut state, Msg::Action(Action::Note));
+    for c in "revoked in the Stripe console".chars() {
+        update(&mut state, Msg::Prompt(PromptKey::Char(c)));
+    }
+    update(&mut state, Msg::Prompt(PromptKey::Submit));
+    insta::assert_snapshot!("run_manual_80x24", screen(&mut state, 80, 24));
+    insta::assert_snapshot!("run_manual_160x45", screen(&mut state, 160, 45));
+}
+
+#[test]
+fn run_on_a_write_to_confirm_80x24_and_160x45() {
+    let mut state = run_state("contain", false);
+    update(&mut state, Msg::Action(Action::Open));
+    for c in "/clarivum/prod/pay".chars() {
+        update(&mut state, Msg::Prompt(PromptKey::Char(c)));
+    }
+    insta::assert_snapshot!("run_confirm_80x24", screen(&mut state, 80, 24));
+    insta::assert_snapshot!("run_confirm_160x45", screen(&mut state, 160, 45));
+    // READ-ONLY shows why nothing can be typed.
+    let mut state = run_state("contain", true);
+    let text = screen(&mut state, 160, 45);
+    assert!(text.contains("writes need --allow-write"), "{text}");
+    assert!(!text.contains("to approve this write"), "{text}");
+}
+
+#[test]
+fn run_text_is_neutralised_and_tiny_terminals_survive() {
+    use crate::runbook::engine::Command;
+    let mut state = run_state("revoke-at-provider", true);
+    let snapshot = state.run.snapshot.as_mut().unwrap();
+    snapshot.steps[0].title = "evil\u{1b}[2Jtitle".into();
+    snapshot.journal[0].what = "note: \u{1b}]0;owned\u{7}".into();
+    if let Some(Command::ShowManual {
+        instructions,
+        checklist,
+        ..
+    }) = &mut snapshot.waiting
+    {
+        *instructions = "Do \u{1b}[31mthis\u{1b}[0m".into();
+        checklist[0] = "tick \u{9b}2J".into();
+    }
+    state.run.steps.selected = 0;
+    state.run.pane = crate::app::runbooks::RunPane::Steps;
+    let text = screen(&mut state, 160, 45);
+    assert!(text.contains("evil\\e[2Jtitle"), "{text}");
+    assert!(text.contains("Do \\e[31mthis\\e[0m"), "{text}");
+    assert!(!text.contains('\u{1b}') && !text.contains('\u{9b}'));
+    for view in ["run", "runbooks"] {
+        type_command(&mut state, view);
+        for (w, h) in [(1, 1), (10, 3), (20, 5), (40, 8)] {
+            let text = screen(&mut state, w, h);
+            assert_eq!(text.lines().count(), usize::from(h), "{view} at {w}x{h}");
+        }
+    }
+    update(&mut state, Msg::Action(Action::Open));
+    let _ = screen(&mut state, 12, 4);
+}

@@ -18,6 +18,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, hint: &str, theme: &
             frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
             Line::from(vec![Span::raw(lead), Span::raw(text)])
         }
+        Mode::Input => Line::from(Span::styled(hint.to_string(), theme.dim())),
         Mode::Normal => match &state.notice {
             Some(n) => {
                 let style = match n.level {

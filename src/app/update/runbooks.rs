@@ -1,0 +1,259 @@
+//! The runbooks view: the catalog and the journal's incidents. Enter on a runbook opens its
+//! parameter form, with the secret selected when the view opened filling `secret`; Enter on the
+//! form's last field starts the run. Enter on an incident resumes it.
+
+use std::collections::BTreeMap;
+
+use crate::app::effect::RunbookRequest;
+use crate::app::msg::PromptKey;
+use crate::app::runbooks::{FormField, ParamForm, RunView, RunbookInfo, RunbooksPane};
+use crate::app::state::{Mode, Notice, NoticeLevel, State, View};
+use crate::app::{Action, Effect};
+use crate::incident::Catalog;
+use crate::incident::snapshot::RunRow;
+use crate::runbook::engine::Mode as RunMode;
+use crate::runbook::spec::{ParamType, ParamValue};
+use crate::runbook::values::check_value;
+
+/// The catalog as the view lists it.
+pub fn set_catalog(state: &mut State, catalog: &Catalog) {
+    state.runbooks.catalog = catalog.entries.iter().map(RunbookInfo::of).collect();
+}
+
+/// Opens the view (on the incidents list when `incidents`) and asks for the journal's runs.
+/// From the inventory, a secret's detail or its readers, that secret fills `secret` parameters.
+pub fn open(state: &mut State, incidents: bool) -> Vec<Effect> {
+    let secret = match state.view {
+        View::Inventory => state.selected_entry().map(|e| e.secret.arn.clone()),
+        View::Detail => state.detail_entry().map(|e| e.secret.arn.clone()),
+        View::WhoRead => state.ev.who_read.clone(),
+        View::Runbooks => state.runbooks.secret.clone(),
+        _ => None,
+    };
+    let view = &mut state.runbooks;
+    view.secret = secret;
+    view.form = None;
+    view.pane = if incidents {
+        RunbooksPane::Incidents
+    } else {
+        RunbooksPane::Runbooks
+    };
+    super::open(state, View::Runbooks);
+    list_runs()
+}
+
+pub fn list_runs() -> Vec<Effect> {
+    vec![Effect::Runbook(RunbookRequest::ListRuns)]
+}
+
+pub fn runs_listed(state: &mut State, runs: Result<Vec<RunRow>, String>) {
+    let n = runs.as_ref().map_or(0, Vec::len);
+    state.runbooks.runs = Some(runs);
+    let page = page(state);
+    state.runbooks.run_cursor.keep_visible(n, page);
+}
+
+/// Rows of one list on screen: about half the body.
+pub fn page(state: &State) -> usize {
+    usize::from(state.height.saturating_sub(4) / 2)
+        .saturating_sub(2)
+        .max(1)
+}
+
+pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
+    let page = page(state);
+    let view = &mut state.runbooks;
+    let moved = match view.pane {
+        RunbooksPane::Runbooks => view.cursor.step(action, view.catalog.len(), page),
+        RunbooksPane::Incidents => {
+            let n = view
+                .runs
+                .as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .map_or(0, Vec::len);
+            view.run_cursor.step(action, n, page)
+        }
+    };
+    if moved {
+        return Vec::new();
+    }
+    match action {
+        Action::NextPane => {
+            view.pane = match view.pane {
+                RunbooksPane::Runbooks => RunbooksPane::Incidents,
+                RunbooksPane::Incidents => RunbooksPane::Runbooks,
+            };
+            Vec::new()
+        }
+        Action::Open => match view.pane {
+            RunbooksPane::Runbooks => {
+                open_form(state);
+                Vec::new()
+            }
+            RunbooksPane::Incidents => resume_selected(state),
+        },
+        _ => Vec::new(),
+    }
+}
+
+/// The selected runbook's parameters, ready to edit: defaults filled in, and the secret the
+/// view was opened from in each parameter of type `secret`.
+fn open_form(state: &mut State) {
+    let Some(info) = state.runbooks.catalog.get(state.runbooks.cursor.selected) else {
+        return;
+    };
+    if let Some(problem) = &info.problem {
+        let text = format!(
+            "{} does not validate, so it cannot start: {problem}",
+            info.file
+        );
+        notice(state, NoticeLevel::Error, text);
+        return;
+    }
+    let secret = state.runbooks.secret.clone();
+    let fields: Vec<FormField> = info
+        .params
+        .iter()
+        .map(|param| {
+            let filled = secret
+                .as_ref()
+                .filter(|_| param.param_type == ParamType::Secret);
+            FormField {
+                param: param.clone(),
+                value: filled
+                    .cloned()
+                    .or_else(|| param.default.clone())
+                    .unwrap_or_default(),
+                from_secret: filled.is_some(),
+            }
+        })
+        .collect();
+    let selected = fields
+        .iter()
+        .position(|f| f.value.is_empty() && f.param.required)
+        .unwrap_or(0);
+    state.runbooks.form = Some(ParamForm {
+        runbook: info.id.clone(),
+        title: info.title.clone(),
+        fields,
+        selected,
+        message: None,
+    });
+    state.mode = Mode::Input;
+}
+
+/// A key typed while the parameter form is open.
+pub fn input(state: &mut State, key: PromptKey) -> Vec<Effect> {
+    let Some(form) = state.runbooks.form.as_mut() else {
+        state.mode = Mode::Normal;
+        return Vec::new();
+    };
+    let n = form.fields.len();
+    match key {
+        PromptKey::Char(c) => {
+            if let Some(field) = form.fields.get_mut(form.selected) {
+                field.value.push(c);
+                field.from_secret = false;
+            }
+        }
+        PromptKey::Backspace => {
+            if let Some(field) = form.fields.get_mut(form.selected) {
+                field.value.pop();
+                field.from_secret = false;
+            }
+        }
+        PromptKey::Next => form.selected = (form.selected + 1) % n.max(1),
+        PromptKey::Previous => form.selected = (form.selected + n.max(1) - 1) % n.max(1),
+        PromptKey::Submit if form.selected + 1 < n => form.selected += 1,
+        PromptKey::Submit => return start(state),
+        PromptKey::Cancel => {
+            state.runbooks.form = None;
+            state.mode = Mode::Normal;
+        }
+    }
+    Vec::new()
+}
+
+/// Starts the run when every required value is there and valid; otherwise says which is not.
+fn start(state: &mut State) -> Vec<Effect> {
+    let Some(form) = state.runbooks.form.as_mut() else {
+        return Vec::new();
+    };
+    let mut params = BTreeMap::new();
+    for (i, field) in form.fields.iter().enumerate() {
+        let text = field.value.trim();
+        let param = &field.param;
+        if text.is_empty() {
+            if param.required && param.default.is_none() {
+                form.message = Some(format!(
+                    "`{}` is required: {}",
+                    param.name,
+                    param.description.trim()
+                ));
+                form.selected = i;
+                return Vec::new();
+            }
+            continue;
+        }
+        let value = if param.param_type.is_list() {
+            ParamValue::Many(
+                text.split(',')
+                    .map(str::trim)
+                    .filter(|item| !item.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            )
+        } else {
+            ParamValue::One(text.to_string())
+        };
+        if let Err(message) = check_value(param.param_type, param.validation.as_ref(), &value) {
+            form.message = Some(format!("`{}`: {message}", param.name));
+            form.selected = i;
+            return Vec::new();
+        }
+        params.insert(param.name.clone(), text.to_string());
+    }
+    let runbook = form.runbook.clone();
+    state.runbooks.form = None;
+    state.mode = Mode::Normal;
+    state.run = RunView {
+        busy: true,
+        progress: Some(format!("starting {runbook}…")),
+        ..RunView::default()
+    };
+    super::open(state, View::Run);
+    vec![Effect::Runbook(RunbookRequest::Start {
+        runbook,
+        params,
+        mode: RunMode {
+            dry_run: false,
+            allow_write: !state.read_only,
+        },
+    })]
+}
+
+fn resume_selected(state: &mut State) -> Vec<Effect> {
+    let Some(Ok(runs)) = &state.runbooks.runs else {
+        return Vec::new();
+    };
+    let Some(run) = runs.get(state.runbooks.run_cursor.selected) else {
+        return Vec::new();
+    };
+    let run_id = run.run_id.clone();
+    if state.run.run_id() != Some(run_id.as_str()) {
+        state.run = RunView {
+            progress: Some(format!("resuming {run_id}…")),
+            ..RunView::default()
+        };
+    }
+    state.run.busy = true;
+    super::open(state, View::Run);
+    vec![Effect::Runbook(RunbookRequest::Resume {
+        run_id,
+        allow_write: !state.read_only,
+    })]
+}
+
+fn notice(state: &mut State, level: NoticeLevel, text: String) {
+    state.notice = Some(Notice { level, text });
+}
