@@ -851,3 +851,75 @@ async fn who_read_and_no_reads_by_see_two_identities_across_regions() {
     );
     assert_no_value_read(&emu, &[&read.value, &read.summary]);
 }
+
+#[tokio::test]
+async fn promotion_rehearsal_only_on_fixtures_then_replication_again() {
+    let emu = start();
+    let state = tempfile::tempdir().unwrap();
+    let real = create_replicated(&emu, "prod/real").await;
+    let fixture = create_replicated(&emu, "drill/fixture").await;
+    emu.sm_client(SETUP_KEY, PRIMARY)
+        .tag_resource()
+        .secret_id(&fixture)
+        .tags(
+            aws_sdk_secretsmanager::types::Tag::builder()
+                .key("DrillFixture")
+                .value("true")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let exec = executor(&emu, state.path()).await;
+    let promote = |arn: &str| {
+        plan(
+            ActionKind::PromoteReplica,
+            &args(&[("secret_id", arn), ("region", REPLICA)]),
+        )
+        .unwrap()
+    };
+
+    // A real secret is never promoted: refused before any write.
+    let refused = exec
+        .action(ActionKind::PromoteReplica, &promote(&real))
+        .await
+        .unwrap_err();
+    assert!(
+        refused.message.contains("not tagged DrillFixture=true"),
+        "{}",
+        refused.message
+    );
+    assert_eq!(count(&emu.calls(), "StopReplicationToReplica", REPLICA), 0);
+
+    let done = exec
+        .action(ActionKind::PromoteReplica, &promote(&fixture))
+        .await
+        .unwrap();
+    assert!(done.outputs["promoted_arn"].contains(":us-west-2:"));
+    let regions = args(&[("secret_id", &fixture), ("regions", REPLICA)]);
+    let gone = exec.check("replicated_to", &regions).await;
+    assert!(
+        !gone.passed,
+        "promoted: no replica any more: {}",
+        gone.detail
+    );
+
+    let again = plan(
+        ActionKind::ReplicateToRegion,
+        &args(&[
+            ("secret_id", &fixture),
+            ("region", REPLICA),
+            ("force_overwrite", "true"),
+        ]),
+    )
+    .unwrap();
+    exec.action(ActionKind::ReplicateToRegion, &again)
+        .await
+        .unwrap();
+    let back = exec.check("replicated_to", &regions).await;
+    assert!(back.passed, "{}", back.detail);
+    let synced = exec
+        .check("replicas_in_sync", &args(&[("secret_id", &fixture)]))
+        .await;
+    assert!(synced.passed, "{}", synced.detail);
+}

@@ -17,6 +17,10 @@ const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../runbooks/rotate-secret.toml"),
     ),
     (
+        "dr-drill.toml",
+        include_str!("../../runbooks/dr-drill.toml"),
+    ),
+    (
         "new-secret-onboarding-check.toml",
         include_str!("../../runbooks/new-secret-onboarding-check.toml"),
     ),
@@ -147,6 +151,7 @@ mod tests {
             ids,
             [
                 "compromised-secret",
+                "dr-drill",
                 "new-secret-onboarding-check",
                 "rotate-secret"
             ]

@@ -142,6 +142,26 @@ impl OfflineExecutor {
                     secret.deleted = None;
                 }
             }
+            "StopReplicationToReplica" => {
+                // The replica (named by its ARN) becomes a standalone secret in its region.
+                let replica_arn = call.secret_id().to_string();
+                outputs.insert("promoted_arn".to_string(), replica_arn.clone());
+                if let Some(replica) = fleet.secrets.iter_mut().find(|s| s.arn == replica_arn) {
+                    let region = replica.region.clone();
+                    replica.primary_region = None;
+                    let name = replica.name.clone();
+                    let account = replica.account.clone();
+                    for p in fleet
+                        .secrets
+                        .iter_mut()
+                        .filter(|s| s.name == name && s.account == account && s.region != region)
+                    {
+                        if let Some(statuses) = &mut p.replication {
+                            statuses.retain(|r| r.region != region);
+                        }
+                    }
+                }
+            }
             "ReplicateSecretToRegions" => {
                 let regions: Vec<String> = call
                     .body
@@ -162,6 +182,11 @@ impl OfflineExecutor {
                 &version_id(&call.body_json(), at)[..8]
             )),
         }
+    }
+
+    fn is_fixture(&self, arn: &str) -> bool {
+        find(&self.fleet().secrets, arn)
+            .is_some_and(|s| s.tag(calls::DRILL_FIXTURE_TAG) == Some("true"))
     }
 
     fn query_now(
@@ -402,9 +427,23 @@ impl Executor for OfflineExecutor {
 
     fn action(
         &self,
-        _action: ActionKind,
+        action: ActionKind,
         call: &ApiCall,
     ) -> BoxFuture<'static, Result<ActionOutput, StepError>> {
+        if action == ActionKind::PromoteReplica && !self.is_fixture(call.secret_id()) {
+            let message = format!(
+                "{} is not tagged {}=true: a drill promotes only its fixture secrets",
+                call.secret_id(),
+                calls::DRILL_FIXTURE_TAG
+            );
+            return async move {
+                Err(StepError {
+                    transient: false,
+                    message,
+                })
+            }
+            .boxed();
+        }
         let result = if self.simulate_writes {
             Ok(self.apply(call, None, Utc::now()))
         } else {
@@ -536,10 +575,15 @@ fn add_replica(secrets: &mut Vec<Secret>, primary: &Secret, region: &str) {
             });
         }
     }
-    if !secrets
-        .iter()
-        .any(|s| same_secret(s, primary) && s.region == region)
+    // A standalone copy left by a promotion is overwritten (ForceOverwriteReplicaSecret).
+    if let Some(copy) = secrets
+        .iter_mut()
+        .find(|s| same_secret(s, primary) && s.region == region)
     {
+        copy.primary_region = Some(primary.region.clone());
+        copy.replication = None;
+        copy.versions = primary.versions.clone();
+    } else {
         let mut replica = primary.clone();
         replica.arn = primary
             .arn

@@ -258,3 +258,117 @@ async fn no_reads_by_fails_for_a_principal_that_read_after_the_time() {
     let now = Utc::now().to_rfc3339();
     assert!(executor.check("no_reads_by", &args(&now)).await.passed);
 }
+
+/// A fixture secret replicated to us-west-2 and tagged for drills, plus its replica listing.
+fn drill_fleet(tagged: bool) -> (OfflineExecutor, String) {
+    let mut primary = crate::app::fixtures::secrets(1, "us-east-1").remove(0);
+    primary.versions[0].created = Some(Utc::now() - chrono::Duration::days(3));
+    if tagged {
+        primary.tags.push(crate::domain::Tag {
+            key: "DrillFixture".into(),
+            value: "true".into(),
+        });
+    }
+    primary.replication = Some(vec![ReplicaStatus {
+        region: "us-west-2".into(),
+        kms_key_id: None,
+        status: ReplicationState::InSync,
+        message: None,
+        last_accessed: None,
+    }]);
+    let replica = crate::app::fixtures::replica_of(&primary, "us-west-2");
+    let arn = primary.arn.clone();
+    let executor = OfflineExecutor::new(
+        "the demo fleet".into(),
+        vec![primary, replica],
+        Vec::new(),
+        true,
+    );
+    (executor, arn)
+}
+
+#[tokio::test]
+async fn the_dr_drill_promotes_a_fixture_and_replicates_it_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let entry = Catalog::load(&[]).find("dr-drill").unwrap();
+    let (executor, arn) = drill_fleet(true);
+    let params = BTreeMap::from([
+        ("secret".to_string(), arn.clone()),
+        ("dr_region".to_string(), "us-west-2".to_string()),
+        ("drill".to_string(), "DR-2026-Q4".to_string()),
+    ]);
+    let mode = Mode {
+        dry_run: false,
+        allow_write: true,
+    };
+    let journal = Journal::open(dir.path()).unwrap();
+    let mut session =
+        Session::start(journal, &entry, params, mode, Utc::now(), operator()).unwrap();
+    // Stop right after the promotion to look at the fleet in between.
+    loop {
+        match advance(&mut session, &executor, Utc::now, &mut |_| {})
+            .await
+            .unwrap()
+        {
+            Pause::Operator => {
+                let command = session.waiting().cloned().unwrap();
+                if matches!(&command, Command::ShowManual { step, .. } if step == "serve-from-dr") {
+                    break;
+                }
+                session.handle(answer(&command)).unwrap();
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    let promoted = session
+        .engine()
+        .record_of("promote")
+        .and_then(|r| r.outputs.get("promoted_arn").cloned())
+        .unwrap();
+    assert!(promoted.contains(":us-west-2:"), "{promoted}");
+    let region_args = BTreeMap::from([
+        ("secret_id".to_string(), arn.clone()),
+        ("regions".to_string(), "us-west-2".to_string()),
+    ]);
+    let between = executor.check("replicated_to", &region_args).await;
+    assert!(
+        !between.passed,
+        "the promoted replica is standalone: {}",
+        between.detail
+    );
+    assert_eq!(
+        run_to_end(&mut session, &executor).await,
+        RunStatus::Completed
+    );
+    assert!(executor.check("replicated_to", &region_args).await.passed);
+    assert_eq!(
+        session
+            .engine()
+            .record_of("re-replicate")
+            .and_then(|r| r.outputs.get("request").cloned())
+            .map(|body| body.contains("\"ForceOverwriteReplicaSecret\":true")),
+        Some(true)
+    );
+}
+
+#[tokio::test]
+async fn a_secret_without_the_fixture_tag_is_never_promoted() {
+    let (executor, arn) = drill_fleet(false);
+    let call = crate::runbook::calls::plan(
+        ActionKind::PromoteReplica,
+        &BTreeMap::from([
+            ("secret_id".to_string(), arn),
+            ("region".to_string(), "us-west-2".to_string()),
+        ]),
+    )
+    .unwrap();
+    let error = executor
+        .action(ActionKind::PromoteReplica, &call)
+        .await
+        .unwrap_err();
+    assert!(
+        error.message.contains("not tagged DrillFixture=true"),
+        "{}",
+        error.message
+    );
+}

@@ -8,6 +8,9 @@ use serde_json::{Value, json};
 
 use super::spec::ActionKind;
 
+/// The tag (value `true`) that marks a secret a DR drill may promote.
+pub const DRILL_FIXTURE_TAG: &str = "DrillFixture";
+
 /// The statement id of the deny-all policy, so it can be recognised later.
 pub const DENY_ALL_SID: &str = "StrongroomIncidentDenyAll";
 
@@ -114,7 +117,22 @@ pub fn plan(action: ActionKind, args: &BTreeMap<String, String>) -> Result<ApiCa
                 "AddReplicaRegions".to_string(),
                 Value::Array(vec![Value::Object(replica)]),
             );
+            if args
+                .get("force_overwrite")
+                .is_some_and(|f| f.trim() == "true")
+            {
+                // A promoted replica left a standalone secret of the same name there.
+                body.insert("ForceOverwriteReplicaSecret".to_string(), json!(true));
+            }
             "ReplicateSecretToRegions"
+        }
+        ActionKind::PromoteReplica => {
+            let region = required(args, "region")?;
+            body.insert(
+                "SecretId".to_string(),
+                json!(replica_arn(secret_id, region)?),
+            );
+            "StopReplicationToReplica"
         }
     };
     Ok(ApiCall { operation, body })
@@ -129,6 +147,7 @@ const OPERATIONS: &[&str] = &[
     "CancelRotateSecret",
     "RestoreSecret",
     "ReplicateSecretToRegions",
+    "StopReplicationToReplica",
 ];
 
 /// A call as the journal keeps it (operation and request body JSON).
@@ -261,6 +280,29 @@ fn strings(value: &Value) -> Vec<String> {
     }
 }
 
+/// The replica's ARN: the primary's with the region swapped. A name is not enough, because
+/// the request must name the replica itself, in its region.
+fn replica_arn(secret_id: &str, region: &str) -> Result<String, String> {
+    let parts: Vec<&str> = secret_id.splitn(7, ':').collect();
+    match parts.as_slice() {
+        [
+            "arn",
+            partition,
+            "secretsmanager",
+            _,
+            account,
+            "secret",
+            name,
+        ] => Ok(format!(
+            "arn:{partition}:secretsmanager:{region}:{account}:secret:{name}"
+        )),
+        _ => Err(format!(
+            "promote_replica needs the secret's ARN, not `{secret_id}`: the request names the \
+             replica in {region} by its ARN"
+        )),
+    }
+}
+
 fn required<'a>(args: &'a BTreeMap<String, String>, key: &str) -> Result<&'a str, String> {
     args.get(key)
         .map(|value| value.trim())
@@ -388,6 +430,36 @@ mod tests {
                 .unwrap_err()
                 .contains("but not")
         );
+    }
+
+    #[test]
+    fn promotion_names_the_replica_by_its_arn_in_the_dr_region() {
+        let arn = "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf";
+        let call = plan(
+            ActionKind::PromoteReplica,
+            &args(&[("secret_id", arn), ("region", "us-west-2")]),
+        )
+        .unwrap();
+        assert_eq!(call.operation, "StopReplicationToReplica");
+        assert_eq!(
+            call.secret_id(),
+            "arn:aws:secretsmanager:us-west-2:111122223333:secret:prod/db-AbCdEf"
+        );
+        let by_name = plan(
+            ActionKind::PromoteReplica,
+            &args(&[("secret_id", "prod/db"), ("region", "us-west-2")]),
+        );
+        assert!(by_name.unwrap_err().contains("needs the secret's ARN"));
+        let again = plan(
+            ActionKind::ReplicateToRegion,
+            &args(&[
+                ("secret_id", arn),
+                ("region", "us-west-2"),
+                ("force_overwrite", "true"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(again.body["ForceOverwriteReplicaSecret"], json!(true));
     }
 
     #[test]

@@ -260,7 +260,10 @@ impl ActionKind {
             Self::PutDenyAllPolicy => (&["secret_id", "except_principals"], &["previous_policy"]),
             Self::RestorePolicy => (&["secret_id", "policy"], &[]),
             Self::Tag => (&["secret_id", "tags"], &[]),
-            Self::ReplicateToRegion => (&["secret_id", "region"], &["kms_key_id"]),
+            Self::ReplicateToRegion => {
+                (&["secret_id", "region"], &["kms_key_id", "force_overwrite"])
+            }
+            Self::PromoteReplica => (&["secret_id", "region"], &[]),
             Self::RotateNow | Self::CancelRotation | Self::RestoreSecret => (&["secret_id"], &[]),
         }
     }
@@ -276,6 +279,9 @@ pub enum ActionKind {
     CancelRotation,
     RestoreSecret,
     ReplicateToRegion,
+    /// StopReplicationToReplica on the replica in `region`: it becomes a standalone secret
+    /// (a DR promotion). Only on secrets tagged `DrillFixture=true`.
+    PromoteReplica,
 }
 
 impl ActionKind {
@@ -287,6 +293,7 @@ impl ActionKind {
         "cancel_rotation",
         "restore_secret",
         "replicate_to_region",
+        "promote_replica",
     ];
 
     pub fn from_name(name: &str) -> Option<Self> {
@@ -298,6 +305,7 @@ impl ActionKind {
             "cancel_rotation" => Self::CancelRotation,
             "restore_secret" => Self::RestoreSecret,
             "replicate_to_region" => Self::ReplicateToRegion,
+            "promote_replica" => Self::PromoteReplica,
             _ => return None,
         })
     }

@@ -217,6 +217,7 @@ pub fn action_name(action: ActionKind) -> &'static str {
         ActionKind::CancelRotation => "cancel_rotation",
         ActionKind::RestoreSecret => "restore_secret",
         ActionKind::ReplicateToRegion => "replicate_to_region",
+        ActionKind::PromoteReplica => "promote_replica",
     }
 }
 

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::{AwsExecutor, StepError, fatal, sdk_error};
 use crate::incident::ActionOutput;
-use crate::runbook::calls::{ApiCall, DENY_ALL_SID};
+use crate::runbook::calls::{ApiCall, DENY_ALL_SID, DRILL_FIXTURE_TAG};
 use crate::runbook::spec::ActionKind;
 
 /// The body keys each operation sends; anything else in a body is refused.
@@ -24,7 +24,12 @@ fn allowed_keys(operation: &str) -> Option<&'static [&'static str]> {
         "PutResourcePolicy" => &["SecretId", "ResourcePolicy"],
         "DeleteResourcePolicy" | "CancelRotateSecret" | "RestoreSecret" => &["SecretId"],
         "TagResource" => &["SecretId", "Tags"],
-        "ReplicateSecretToRegions" => &["SecretId", "AddReplicaRegions"],
+        "ReplicateSecretToRegions" => &[
+            "SecretId",
+            "AddReplicaRegions",
+            "ForceOverwriteReplicaSecret",
+        ],
+        "StopReplicationToReplica" => &["SecretId"],
         _ => return None,
     })
 }
@@ -39,6 +44,7 @@ fn operations_of(action: ActionKind) -> &'static [&'static str] {
         ActionKind::CancelRotation => &["CancelRotateSecret"],
         ActionKind::RestoreSecret => &["RestoreSecret"],
         ActionKind::ReplicateToRegion => &["ReplicateSecretToRegions"],
+        ActionKind::PromoteReplica => &["StopReplicationToReplica"],
     }
 }
 
@@ -72,6 +78,21 @@ pub(super) async fn send(
     let client = exec.secrets(&cell)?;
     let region = cell.region.as_str();
     let mut outputs = BTreeMap::new();
+    if action == ActionKind::PromoteReplica {
+        // A drill never promotes a real secret: only fixtures tagged for it.
+        let (out, _) = exec.describe(&cell, secret_id).await?;
+        let fixture = out
+            .tags()
+            .iter()
+            .any(|t| t.key() == Some(DRILL_FIXTURE_TAG) && t.value() == Some("true"));
+        if !fixture {
+            return Err(fatal(format!(
+                "{secret_id} is not tagged {DRILL_FIXTURE_TAG}=true: a drill promotes only its \
+                 fixture secrets; nothing was sent"
+            )));
+        }
+        outputs.insert("promoted_arn".to_string(), secret_id.to_string());
+    }
     if action == ActionKind::PutDenyAllPolicy {
         let (previous, _) = exec.resource_policy(secret_id).await?;
         if has_deny_all(&previous) {
@@ -167,6 +188,20 @@ pub(super) async fn send(
                 .replicate_secret_to_regions()
                 .secret_id(secret_id)
                 .set_add_replica_regions(Some(replica_regions(call)?))
+                .set_force_overwrite_replica_secret(
+                    call.body
+                        .get("ForceOverwriteReplicaSecret")
+                        .and_then(Value::as_bool),
+                )
+                .send()
+                .await
+                .map_err(|e| sdk_error(operation, region, e))?;
+            out.request_id().map(str::to_string)
+        }
+        "StopReplicationToReplica" => {
+            let out = client
+                .stop_replication_to_replica()
+                .secret_id(secret_id)
                 .send()
                 .await
                 .map_err(|e| sdk_error(operation, region, e))?;
