@@ -13,11 +13,12 @@ use color_eyre::eyre::{Result, eyre};
 use super::catalog::Catalog;
 use super::driver::{self, Pause, Progress};
 use super::executor::Executor;
+use super::executor::RecordedCall;
 use super::prompt::{self, Answer};
 use super::session::{Operator, Session, replay_readonly};
 use super::timeline::{self, describe};
 use crate::domain::untrusted::neutralise;
-use crate::runbook::engine::{Command, Event, Mode, RunStatus};
+use crate::runbook::engine::{Command, Entry, EntryKind, Event, Mode, Outcome, RunStatus};
 use crate::store::journal::Journal;
 
 /// What every run needs: where the journal is, the runbooks, and what the calls go to.
@@ -170,6 +171,117 @@ pub fn abort(ctx: &Context, run_id: &str, reason: &str, out: &mut dyn Write) -> 
         reason: reason.to_string(),
     })?;
     writeln!(out, "{run_id} aborted: {reason}")?;
+    Ok(0)
+}
+
+/// `incident trail ID`: finds the CloudTrail event of each write the run made and journals its
+/// event id next to the request id. CloudTrail shows events up to 15 minutes late: run it again
+/// later for the rest.
+pub async fn trail(ctx: &Context, run_id: &str, out: &mut dyn Write) -> Result<u8> {
+    let mut journal = Journal::open(&ctx.state_dir)?;
+    if journal.run(run_id)?.is_none() {
+        return Err(eyre!(
+            "no incident `{run_id}`; `strongroom incident list` shows them"
+        ));
+    }
+    let entries = super::session::entries_of(&journal.entries(run_id)?)?;
+    let linked: Vec<String> = entries
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EntryKind::ApiCall {
+                request_id: Some(id),
+                event_id: Some(_),
+                ..
+            } => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut writes: Vec<(String, RecordedCall)> = Vec::new();
+    for entry in &entries {
+        let EntryKind::StepOutcome {
+            step,
+            outcome: Outcome::Succeeded,
+            outputs,
+        } = &entry.kind
+        else {
+            continue;
+        };
+        let (Some(operation), Some(request), Some(request_id)) = (
+            outputs.get("operation"),
+            outputs.get("request"),
+            outputs.get("request_id"),
+        ) else {
+            continue;
+        };
+        if linked.contains(request_id) {
+            continue;
+        }
+        let secret_id = serde_json::from_str::<serde_json::Value>(request)
+            .ok()
+            .and_then(|body| body["SecretId"].as_str().map(str::to_string))
+            .unwrap_or_default();
+        writes.push((
+            step.clone(),
+            RecordedCall {
+                operation: operation.clone(),
+                secret_id,
+                request_id: request_id.clone(),
+                at: entry.at,
+            },
+        ));
+    }
+    if writes.is_empty() {
+        writeln!(
+            out,
+            "{run_id}: no write waits for its CloudTrail event ({} linked already)",
+            linked.len()
+        )?;
+        return Ok(0);
+    }
+    let calls = writes.iter().map(|(_, call)| call.clone()).collect();
+    let found = ctx
+        .executor
+        .find_events(calls)
+        .await
+        .map_err(|e| eyre!(e.message))?;
+    for (step, call) in &writes {
+        match found.get(&call.request_id) {
+            Some(event_id) => {
+                let entry = Entry {
+                    at: Utc::now(),
+                    kind: EntryKind::ApiCall {
+                        step: step.clone(),
+                        request_id: Some(call.request_id.clone()),
+                        event_id: Some(event_id.clone()),
+                    },
+                };
+                journal.append(run_id, entry.at, &serde_json::to_value(&entry)?)?;
+                writeln!(
+                    out,
+                    "  {step}: secretsmanager:{} request {} is CloudTrail event {}",
+                    call.operation,
+                    call.request_id,
+                    neutralise(event_id)
+                )?;
+            }
+            None => writeln!(
+                out,
+                "  {step}: secretsmanager:{} request {} not in CloudTrail yet",
+                call.operation, call.request_id
+            )?,
+        }
+    }
+    writeln!(
+        out,
+        "{run_id}: {} of {} writes linked to their CloudTrail events{}",
+        found.len(),
+        writes.len(),
+        if found.len() < writes.len() {
+            " (CloudTrail can take 15 minutes: run this again later)"
+        } else {
+            ""
+        }
+    )?;
     Ok(0)
 }
 

@@ -41,6 +41,18 @@ pub struct CheckOutcome {
     pub detail: String,
 }
 
+/// A write the journal recorded, to be found in CloudTrail.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedCall {
+    /// e.g. `PutResourcePolicy`.
+    pub operation: String,
+    /// The request's SecretId (name or ARN: it says which account and region).
+    pub secret_id: String,
+    pub request_id: String,
+    /// When the journal recorded its outcome; the event is close to it.
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
 /// Arguments arrive resolved (templates substituted). List arguments are JSON arrays of strings;
 /// `secret_id` is a name or an ARN.
 ///
@@ -76,6 +88,15 @@ pub trait Executor: Send + Sync {
         assertion: &str,
         args: &BTreeMap<String, String>,
     ) -> BoxFuture<'static, CheckOutcome>;
+
+    /// The CloudTrail event id of each recorded write that CloudTrail shows already, by request
+    /// id. Sources without CloudTrail find none.
+    fn find_events(
+        &self,
+        _calls: Vec<RecordedCall>,
+    ) -> BoxFuture<'static, Result<BTreeMap<String, String>, StepError>> {
+        Box::pin(async { Ok(BTreeMap::new()) })
+    }
 
     /// Called on resume with each write an earlier process made, oldest first, so an executor
     /// that simulates writes (the demo) can rebuild its state. Live AWS needs nothing.

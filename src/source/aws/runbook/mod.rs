@@ -8,6 +8,7 @@
 
 mod actions;
 mod checks;
+mod linking;
 mod queries;
 mod reads;
 
@@ -127,6 +128,14 @@ impl Executor for AwsExecutor {
         let assertion = assertion.to_string();
         let args = args.clone();
         async move { checks::run(&this, &assertion, &args).await }.boxed()
+    }
+
+    fn find_events(
+        &self,
+        calls: Vec<crate::incident::executor::RecordedCall>,
+    ) -> BoxFuture<'static, Result<BTreeMap<String, String>, StepError>> {
+        let this = self.clone();
+        async move { linking::find(&this, calls).await }.boxed()
     }
 }
 
