@@ -445,7 +445,7 @@ on_fail = "Look again."
         vec![
             "t.toml:11: step.k.kind: unknown step kind `wait`; expected one of: manual, query, action, check, decision",
             "t.toml:17: step.q.query: unknown query `get_secret_value`; expected one of: describe_secret, resource_policy, versions, who_read, replica_status",
-            "t.toml:24: step.a.action: unknown action `delete_secret`; expected one of: rotate_now, put_deny_all_policy, restore_policy, tag, cancel_rotation, restore_secret, replicate_to_region",
+            "t.toml:24: step.a.action: unknown action `delete_secret`; expected one of: rotate_now, put_deny_all_policy, restore_policy, tag, cancel_rotation, restore_secret, replicate_to_region, promote_replica",
             "t.toml:31: step.c.assert: `no_reads_by` takes a principal and `since=`; write e.g. `no_reads_by(param.suspect, since=steps.contain.finished_at)`",
         ]
     );
