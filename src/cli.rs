@@ -110,6 +110,121 @@ pub enum Command {
         #[command(subcommand)]
         command: SnapshotCommand,
     },
+    /// DR drill: replication matrix, version parity, replica keys and what a failover to the DR
+    /// region would serve, timed per phase. Exit 0 when every secret passes, 1 when one fails,
+    /// 2 on errors (a region unreadable, a read or a rehearsal that could not be done).
+    Drill(DrillArgs),
+    /// Access review: who can read each secret (resource policy) against who did (CloudTrail),
+    /// a decision per secret, and a sealed evidence pack.
+    Review {
+        #[command(subcommand)]
+        command: ReviewCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// Create (or open) this quarter's review: load the inventory, each secret's resource
+    /// policy (cached) and the window's reads, keep what was seen with the review, print it.
+    /// Exit 0, or 2 when a region or a policy could not be read (the rest is still shown).
+    Start {
+        /// How far back reads count: 30d, 90d, 12w.
+        #[arg(long, default_value = "90d")]
+        window: String,
+        /// A `*` glob on secret names (default: every secret).
+        #[arg(long, value_name = "GLOB")]
+        secrets: Option<String>,
+        /// Who reviews (default: $USER).
+        #[arg(long, value_name = "NAME")]
+        reviewer: Option<String>,
+        /// Fetch every resource policy again instead of using the cached ones.
+        #[arg(long)]
+        refresh_policies: bool,
+        /// Start a new review even if this quarter has one with the same window, scope and
+        /// source (which is otherwise opened again, its decisions kept).
+        #[arg(long)]
+        new: bool,
+    },
+    /// Record a decision on a secret: keep, revoke PRINCIPAL, change-owner WHO, follow-up.
+    Decide {
+        /// The secret: name or ARN.
+        secret: String,
+        /// keep | revoke | change-owner | follow-up
+        action: String,
+        /// The principal to revoke, or the new owner.
+        target: Option<String>,
+        /// Why, for the auditor.
+        #[arg(long)]
+        note: String,
+        /// Who decides (default: $USER).
+        #[arg(long, value_name = "NAME")]
+        reviewer: Option<String>,
+        /// The review (default: the latest started or opened).
+        #[arg(long, value_name = "ID")]
+        review: Option<String>,
+    },
+    /// The review's table with the decisions recorded; exit 1 if its decision log was changed.
+    Show {
+        #[arg(long, value_name = "ID")]
+        review: Option<String>,
+        /// Only secrets whose name matches this `*` glob.
+        #[arg(long, value_name = "GLOB")]
+        secrets: Option<String>,
+    },
+    /// Every review in the state directory, the latest first.
+    List,
+    /// The evidence pack: inventory (metadata only), policies, observed access, decisions,
+    /// reviewer and time, with a SHA-256 written in it. Exit 1 if the decision log was changed.
+    Export {
+        #[arg(long, value_enum, default_value_t = ReviewFormat::Markdown)]
+        format: ReviewFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[arg(long, value_name = "ID")]
+        review: Option<String>,
+    },
+    /// Recompute an exported pack's SHA-256: exit 0 intact, 1 changed, 2 not a pack.
+    Verify { file: PathBuf },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReviewFormat {
+    Markdown,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DrillArgs {
+    /// The DR region (read in addition to the --region list if missing from it).
+    #[arg(long, value_name = "REGION")]
+    pub dr_region: String,
+    /// A `*` glob on secret names. Default: every primary the policy requires in the DR region,
+    /// plus every primary already replicated there.
+    #[arg(long, value_name = "GLOB")]
+    pub secrets: Option<String>,
+    /// Also read AWSCURRENT in the primary's and the DR region (live AWS only), compare SHA-256
+    /// fingerprints in memory and show their first 8 hex characters. The reads are in CloudTrail.
+    #[arg(long)]
+    pub verify_values: bool,
+    /// Promote the DR replica of each selected secret tagged DrillFixture=true
+    /// (StopReplicationToReplica), check it, then replicate it again. Needs --allow-write and
+    /// a typed confirmation.
+    #[arg(long)]
+    pub rehearse_promotion: bool,
+    /// The confirmation text for scripts (`promote N in REGION`) instead of asking on stdin.
+    #[arg(long, value_name = "TEXT", requires = "rehearse_promotion")]
+    pub confirm: Option<String>,
+    #[arg(long, value_enum, default_value_t = DrillFormat::Table)]
+    pub format: DrillFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DrillFormat {
+    Table,
+    Json,
+    Markdown,
 }
 
 #[derive(Debug, Subcommand)]
@@ -150,6 +265,9 @@ pub enum IncidentCommand {
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Find the CloudTrail event of each write the incident made and journal its event id
+    /// (CloudTrail shows events up to 15 minutes late; run it again for the rest).
+    Trail { id: String },
     /// End an incident for good, with the reason journaled.
     Abort {
         id: String,

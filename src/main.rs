@@ -74,6 +74,13 @@ async fn run(
     if let Some(code) = incidents(&cli, &state_dir, config_dir.as_deref()).await? {
         return Ok(code);
     }
+    if let Some(Command::Drill(args)) = &cli.command {
+        return strongroom::drill::command::run(&cli, args, &state_dir, config_dir.as_deref())
+            .await;
+    }
+    if let Some(Command::Review { command }) = &cli.command {
+        return strongroom::review::command::run(&cli, command, &state_dir).await;
+    }
     let policy = Policy::load(cli.policy.as_deref(), config_dir.as_deref())?;
     let (source, problems) = open_source(&cli, &state_dir).await?;
     let mut state = State::new(source.info(), !cli.allow_write, Utc::now());
@@ -206,7 +213,12 @@ async fn run(
             print!("{out}");
             Ok(finish(&state, problems.is_empty()))
         }
-        Some(Command::Runbook { .. } | Command::Incident { .. }) => Ok(ExitCode::SUCCESS),
+        Some(
+            Command::Runbook { .. }
+            | Command::Incident { .. }
+            | Command::Drill(_)
+            | Command::Review { .. },
+        ) => Ok(ExitCode::SUCCESS),
         Some(Command::Snapshot {
             command: SnapshotCommand::Export { output },
         }) => {
@@ -313,7 +325,10 @@ async fn incidents(
             command: RunbookCommand::Run { .. },
         })
         | Some(Command::Incident {
-            command: IncidentCommand::Resume { .. } | IncidentCommand::Abort { .. },
+            command:
+                IncidentCommand::Resume { .. }
+                | IncidentCommand::Abort { .. }
+                | IncidentCommand::Trail { .. },
         }) => {
             let (source, _) = open_source(cli, state_dir).await?;
             let ctx = Context {
@@ -343,6 +358,9 @@ async fn incidents(
                 Some(Command::Incident {
                     command: IncidentCommand::Abort { id, reason },
                 }) => commands::abort(&ctx, id, reason, &mut out)?,
+                Some(Command::Incident {
+                    command: IncidentCommand::Trail { id },
+                }) => commands::trail(&ctx, id, &mut out).await?,
                 _ => 2,
             }
         }

@@ -253,6 +253,24 @@ fn compromised_secret_end_to_end_then_the_timeline() {
     assert_eq!(calls(&emu, "PutResourcePolicy", RESPONDER), 1 + 2);
     assert_eq!(calls(&emu, "GetSecretValue", RESPONDER), 0);
 
+    // Each write's CloudTrail event is found by its request id and journaled.
+    let trail = strongroom(&emu, dir.path())
+        .args(["incident", "trail", &id])
+        .output()
+        .unwrap();
+    let trail = String::from_utf8_lossy(&trail.stdout).to_string();
+    assert!(
+        trail.contains(&format!(
+            "{id}: 4 of 4 writes linked to their CloudTrail events"
+        )),
+        "{trail}"
+    );
+    let again = strongroom(&emu, dir.path())
+        .args(["incident", "trail", &id])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&again.stdout).contains("(4 linked already)"));
+
     // The timeline: verified chain, evidence with the suspect's reads, times, follow-ups.
     let markdown = strongroom(&emu, dir.path())
         .args(["incident", "export", &id, "--format", "markdown"])
@@ -267,6 +285,7 @@ fn compromised_secret_end_to_end_then_the_timeline() {
         "Verified: the hash chain",
         "postmortem on Monday",
         "responder",
+        "CloudTrail event ",
     ] {
         assert!(
             markdown.contains(expected),

@@ -13,6 +13,10 @@ const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../runbooks/compromised-secret.toml"),
     ),
     (
+        "quarterly-access-review.toml",
+        include_str!("../../runbooks/quarterly-access-review.toml"),
+    ),
+    (
         "rotate-secret.toml",
         include_str!("../../runbooks/rotate-secret.toml"),
     ),
@@ -153,6 +157,7 @@ mod tests {
                 "compromised-secret",
                 "dr-drill",
                 "new-secret-onboarding-check",
+                "quarterly-access-review",
                 "rotate-secret"
             ]
         );

@@ -1,6 +1,8 @@
 //! Headless outputs: the same rows the TUI shows, as a table, JSON or CSV.
 
 pub mod audit;
+pub mod drill;
 pub mod events;
 pub mod incident;
 pub mod inventory;
+pub mod review;

@@ -7,6 +7,7 @@
 //! what is new.
 
 pub mod journal;
+pub mod review;
 mod windows;
 
 use std::path::{Path, PathBuf};

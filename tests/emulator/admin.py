@@ -8,6 +8,7 @@ from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 
 import patches
+import replicas
 
 
 def handle(emu: Any, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -110,6 +111,12 @@ def seed(emu: Any, body: Any, query: dict[str, str]) -> Any:
     return {"created": len(arns), "arns": arns, "seconds": round(time.monotonic() - started, 3)}
 
 
+def set_replica(emu: Any, body: Any, query: dict[str, str]) -> Any:
+    if not isinstance(body, dict):
+        raise ValueError("expected an object")
+    return replicas.set_replica(body)
+
+
 ROUTES = {
     ("GET", "health"): health,
     ("GET", "calls"): get_calls,
@@ -123,4 +130,5 @@ ROUTES = {
     ("POST", "config"): set_config,
     ("GET", "config"): get_config,
     ("POST", "seed"): seed,
+    ("POST", "replicas"): set_replica,
 }

@@ -8,6 +8,7 @@
 - Secrets Manager LastAccessedDate (per region, truncated to the day) on GetSecretValue
   and BatchGetSecretValue, shown by DescribeSecret and ListSecrets;
 - Secrets Manager StopReplicationToReplica (moto 5.2.5 does not have it);
+- replicas with their own KMS key, status and frozen versions (replicas.py);
 - seed(): bulk-create secrets straight in the backend.
 """
 
@@ -28,6 +29,7 @@ from moto.secretsmanager.models import FakeSecret, ReplicaSecret, SecretsManager
 from moto.secretsmanager.responses import SecretsManagerResponse
 from moto.sts.models import STSBackend
 
+import replicas
 from state import State
 
 
@@ -105,6 +107,9 @@ def apply(state: State) -> None:
 
     SecretsManagerResponse.stop_replication_to_replica = stop_replication_response
 
+    # ---- replicas: their own KMS key, status, drift (replicas.py) -----------------------
+    replicas.apply()
+
 
 def stop_replication_to_replica(self: SecretsManagerBackend, secret_id: str) -> str:
     """Promotes the replica in this (the request's) region to a standalone primary secret
@@ -121,7 +126,9 @@ def stop_replication_to_replica(self: SecretsManagerBackend, secret_id: str) -> 
     promoted.region = self.region_name
     promoted.arn = replica.arn
     promoted.replicas = []
-    promoted.versions = copy.deepcopy(source.versions)
+    # What the replica holds: a drifted replica (replicas.py) is promoted with its own versions.
+    promoted.versions = copy.deepcopy(replica.versions)
+    promoted.default_version_id = replica.default_version_id
     promoted.tags = copy.deepcopy(source.tags)
     promoted.kms_key_id = replica.config.get("KmsKeyId", source.kms_key_id)
     promoted.last_accessed_date = getattr(replica, "last_accessed_date", None)
@@ -162,9 +169,11 @@ def seed(account: str, region: str, secrets: list[dict[str, Any]]) -> list[str]:
             created_date=spec.get("created_date", now),
         )
         dict.__setitem__(backend.secrets, name, secret)
-        for replica_region in spec.get("replica_regions") or []:
-            replica = ReplicaSecret(secret, replica_region)
-            dict.__setitem__(secretsmanager_backends[account][replica_region].secrets, replica.arn, replica)
+        for config in replicas.replica_configs(spec.get("replica_regions")):
+            replica = ReplicaSecret(secret, config["Region"])
+            if config.get("KmsKeyId"):
+                replica.config["KmsKeyId"] = config["KmsKeyId"]
+            dict.__setitem__(secretsmanager_backends[account][replica.region].secrets, replica.arn, replica)
             secret.replicas.append(replica)
         arns.append(secret.arn)
     return arns

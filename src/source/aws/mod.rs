@@ -5,7 +5,9 @@
 pub mod cloudtrail;
 mod connect;
 mod convert;
+pub mod drill;
 pub(crate) mod errors;
+pub mod policies;
 pub mod rate_limit;
 pub mod runbook;
 
