@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::*;
+use crate::domain::{ReplicaStatus, ReplicationState};
 use crate::incident::catalog::Catalog;
 use crate::incident::driver::{Pause, advance, replay_writes};
 use crate::incident::session::{Operator, Session};
