@@ -39,6 +39,15 @@ pub enum Action {
     Note,
     /// The next pane of the view.
     NextPane,
+    /// The replication matrix (from the inventory or a secret's detail).
+    Replicas,
+    /// The cell to the left / right (the replication matrix's regions).
+    Left,
+    Right,
+    /// Check the next region as the DR region.
+    DrRegionNext,
+    /// Run the DR drill's checks again on freshly listed cells, with a stopwatch.
+    Drill,
 }
 
 impl Action {
@@ -71,6 +80,11 @@ impl Action {
         Action::Pick(0),
         Action::Note,
         Action::NextPane,
+        Action::Replicas,
+        Action::Left,
+        Action::Right,
+        Action::DrRegionNext,
+        Action::Drill,
     ];
 
     pub fn name(self) -> &'static str {
@@ -103,6 +117,11 @@ impl Action {
             Action::Pick(_) => "pick",
             Action::Note => "note",
             Action::NextPane => "next_pane",
+            Action::Replicas => "replicas",
+            Action::Left => "left",
+            Action::Right => "right",
+            Action::DrRegionNext => "dr_region_next",
+            Action::Drill => "drill",
         }
     }
 

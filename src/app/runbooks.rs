@@ -92,6 +92,9 @@ pub struct RunbooksView {
     pub pane: RunbooksPane,
     /// The secret selected when the view opened (ARN): it fills `secret` parameters.
     pub secret: Option<String>,
+    /// Values for parameters by name, from the view it was opened from (the matrix's DR
+    /// region fills `dr_region`), with where they came from.
+    pub prefill: std::collections::BTreeMap<String, (String, &'static str)>,
     pub form: Option<ParamForm>,
 }
 
@@ -112,6 +115,8 @@ pub struct FormField {
     pub value: String,
     /// Filled from the selected secret.
     pub from_secret: bool,
+    /// Filled from the view the runbooks were opened from: where the value came from.
+    pub prefilled: Option<&'static str>,
 }
 
 /// Which pane of the run view the movement keys act on.

@@ -24,6 +24,10 @@ pub enum View {
     Runbooks,
     /// One run: its steps, the operator's turn, the journal.
     Run,
+    /// The replication matrix: secrets by region, checked against a DR region.
+    Replicas,
+    /// One replica of the matrix: status, key, parity, failover, verdict.
+    Replica,
 }
 
 impl View {
@@ -39,6 +43,8 @@ impl View {
         ("runbooks", View::Runbooks),
         ("incidents", View::Runbooks),
         ("run", View::Run),
+        ("replicas", View::Replicas),
+        ("replication", View::Replicas),
         ("help", View::Help),
     ];
 }
@@ -234,6 +240,7 @@ pub struct State {
     pub audit_cursor: Cursor,
     pub runbooks: super::runbooks::RunbooksView,
     pub run: super::runbooks::RunView,
+    pub replicas: super::replicas::ReplicasView,
 }
 
 impl State {
@@ -298,6 +305,7 @@ impl State {
             audit_cursor: Cursor::default(),
             runbooks: super::runbooks::RunbooksView::default(),
             run: super::runbooks::RunView::default(),
+            replicas: super::replicas::ReplicasView::default(),
         }
     }
 
@@ -331,6 +339,11 @@ impl State {
             now: self.now,
             findings: &self.findings,
         }
+    }
+
+    /// Something on screen moves with the clock (a drill's stopwatch): the runtime ticks.
+    pub fn animating(&self) -> bool {
+        self.replicas.run.as_ref().is_some_and(|r| r.running())
     }
 
     pub fn loading(&self) -> bool {

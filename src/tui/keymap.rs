@@ -26,6 +26,7 @@ pub enum Section {
     Events,
     Runbooks,
     Run,
+    Replicas,
     Help,
 }
 
@@ -39,6 +40,7 @@ impl Section {
             View::Help => Self::Help,
             View::Runbooks => Self::Runbooks,
             View::Run => Self::Run,
+            View::Replicas | View::Replica => Self::Replicas,
         }
     }
 
@@ -51,6 +53,7 @@ impl Section {
             Self::Events => "Events, who read, principal, record",
             Self::Runbooks => "Runbooks and incidents",
             Self::Run => "Incident run",
+            Self::Replicas => "Replicas (replication matrix, DR drill) and a replica's detail",
             Self::Help => "Help",
         }
     }
@@ -95,6 +98,8 @@ struct File {
     runbooks: Vec<Entry>,
     #[serde(default)]
     run: Vec<Entry>,
+    #[serde(default)]
+    replicas: Vec<Entry>,
     #[serde(default)]
     help: Vec<Entry>,
 }
@@ -185,6 +190,7 @@ fn parse(text: &str, file: &str) -> Result<Keymap, KeymapError> {
         (Section::Events, parsed.events),
         (Section::Runbooks, parsed.runbooks),
         (Section::Run, parsed.run),
+        (Section::Replicas, parsed.replicas),
         (Section::Help, parsed.help),
     ] {
         for entry in entries {

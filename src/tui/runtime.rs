@@ -61,6 +61,9 @@ pub async fn run(
         runner.spawn(effect);
     }
 
+    // Ticks only while something on screen moves with the clock (a drill's stopwatch).
+    let mut ticker = tokio::time::interval(std::time::Duration::from_millis(100));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut dirty = true;
     loop {
         if dirty {
@@ -76,6 +79,7 @@ pub async fn run(
                 None => break,
             },
             Some(msg) = rx.recv() => Some(msg),
+            _ = ticker.tick(), if state.animating() => Some(Msg::Tick(Utc::now())),
             _ = sigterm.recv() => break,
             _ = sigint.recv() => break,
             _ = sighup.recv() => break,
@@ -97,6 +101,7 @@ pub async fn run(
             }
             dirty = true;
         }
+        crate::app::update::settle(&mut state);
         if state.quitting {
             break;
         }

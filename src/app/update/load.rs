@@ -22,6 +22,31 @@ pub fn refresh(state: &mut State) -> Vec<Effect> {
     state.early = Default::default();
     state.stale_replication = state.replication.keys().cloned().collect();
     let cells: Vec<Cell> = state.cells.keys().cloned().collect();
+    load_cells(state, cells)
+}
+
+/// Reloads some cells (a drill's regions); the replication status of their primaries is asked
+/// for again.
+pub fn refresh_cells(state: &mut State, cells: &[Cell]) -> Vec<Effect> {
+    state.early = Default::default();
+    let stale: Vec<String> = state
+        .replication
+        .keys()
+        .filter(|arn| {
+            // arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME
+            let mut parts = arn.split(':').skip(3);
+            let (region, account) = (parts.next(), parts.next());
+            cells
+                .iter()
+                .any(|c| Some(c.region.as_str()) == region && Some(c.account.as_str()) == account)
+        })
+        .cloned()
+        .collect();
+    state.stale_replication.extend(stale);
+    load_cells(state, cells.to_vec())
+}
+
+fn load_cells(state: &mut State, cells: Vec<Cell>) -> Vec<Effect> {
     let mut effects = Vec::with_capacity(cells.len());
     for cell in cells {
         let request = state.alloc_request();

@@ -2,11 +2,13 @@
 
 pub mod audit;
 mod detail;
+pub mod drill_run;
 pub mod events;
 mod help;
 mod inventory;
 mod load;
 mod prompt;
+pub mod replicas;
 pub mod run;
 pub mod runbooks;
 
@@ -16,6 +18,21 @@ use super::{Action, Effect, Msg};
 pub use load::{rebuild_rows, start};
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    // A burst of DescribeSecret answers is checked once, when the runtime settles the batch.
+    let burst = matches!(msg, Msg::ReplicationLoaded { .. });
+    let effects = dispatch(state, msg);
+    if !burst {
+        replicas::settle(state);
+    }
+    effects
+}
+
+/// Work deferred to the end of a batch of messages: the runtime calls it before drawing.
+pub fn settle(state: &mut State) {
+    replicas::settle(state);
+}
+
+fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Tick(now) => {
             state.now = now;
@@ -25,6 +42,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.width = width;
             state.height = height;
             inventory::keep_selection_visible(state);
+            replicas::keep_visible(state);
             Vec::new()
         }
         Msg::Scroll(delta) => scroll(state, delta),
@@ -35,12 +53,25 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             cell,
             at,
             result,
-        } => load::cell_loaded(state, request, cell, at, result),
+        } => {
+            let awaited = drill_run::awaits(state, &cell, request);
+            let effects = load::cell_loaded(state, request, cell.clone(), at, result);
+            replicas::data_changed(state);
+            if awaited {
+                drill_run::cell_done(state, &cell, at, &effects);
+            }
+            effects
+        }
         Msg::CellPage {
             request,
             cell,
             secrets,
-        } => load::page_arrived(state, request, &cell, &secrets),
+        } => {
+            let effects = load::page_arrived(state, request, &cell, &secrets);
+            let now = state.now;
+            drill_run::describes_started(state, &effects, now);
+            effects
+        }
         Msg::EventsPage {
             request,
             events: page,
@@ -55,7 +86,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             request: _,
             arn,
             result,
-        } => load::replication_loaded(state, arn, result),
+        } => {
+            let effects = load::replication_loaded(state, arn.clone(), result);
+            replicas::data_changed(state);
+            drill_run::describe_done(state, &arn);
+            effects
+        }
         Msg::RunUpdated(snapshot) => {
             run::updated(state, *snapshot);
             Vec::new()
@@ -96,10 +132,18 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Runbooks
             if matches!(
                 state.view,
-                View::Inventory | View::Detail | View::WhoRead | View::Runbooks
+                View::Inventory
+                    | View::Detail
+                    | View::WhoRead
+                    | View::Runbooks
+                    | View::Replicas
+                    | View::Replica
             ) =>
         {
             runbooks::open(state, false)
+        }
+        Action::Replicas if matches!(state.view, View::Inventory | View::Detail) => {
+            replicas::open(state)
         }
         Action::Back if state.ev.fetch.is_some() => events::cancel(state),
         Action::Back => {
@@ -125,6 +169,8 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
             View::Help => help::act(state, action),
             View::Runbooks => runbooks::act(state, action),
             View::Run => run::act(state, action),
+            View::Replicas => replicas::act(state, action),
+            View::Replica => replicas::act_detail(state, action),
         },
     }
 }
@@ -143,6 +189,8 @@ fn scroll(state: &mut State, delta: i32) -> Vec<Effect> {
             View::Help => help::act(state, action),
             View::Runbooks => runbooks::act(state, action),
             View::Run => run::act(state, action),
+            View::Replicas => replicas::act(state, action),
+            View::Replica => replicas::act_detail(state, action),
         });
     }
     effects
@@ -158,6 +206,7 @@ pub(crate) fn open(state: &mut State, view: View) {
         View::Help => state.help_scroll = 0,
         View::Audit => audit::rebuild(state),
         View::Events => events::rebuild(state),
+        View::Replicas | View::Replica => replicas::on_open(state),
         _ => {}
     }
 }
@@ -171,6 +220,8 @@ fn back(state: &mut State) {
     }
 }
 
+#[cfg(test)]
+mod replicas_tests;
 #[cfg(test)]
 mod runbooks_tests;
 #[cfg(test)]

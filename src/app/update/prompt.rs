@@ -40,6 +40,9 @@ pub fn key(state: &mut State, key: PromptKey) -> Vec<Effect> {
             } else if state.view == View::Events {
                 state.ev.filter.text.clear();
                 super::events::rebuild(state);
+            } else if state.view == View::Replicas {
+                state.replicas.filter.clear();
+                super::replicas::refilter(state);
             } else {
                 state.filter.clear();
                 rebuild_rows(state);
@@ -68,6 +71,10 @@ fn live_filter(state: &mut State) {
         state.audit_filter = state.prompt.clone();
         state.audit_cursor.selected = 0;
         super::audit::rebuild(state);
+    } else if state.mode == Mode::Filter && state.view == View::Replicas {
+        state.replicas.filter = state.prompt.clone();
+        state.replicas.cursor.selected = 0;
+        super::replicas::refilter(state);
     } else if state.mode == Mode::Filter {
         state.filter = state.prompt.clone();
         state.cursor.selected = 0;
@@ -101,6 +108,7 @@ fn run(state: &mut State, line: &str) -> Vec<Effect> {
             Ok(effects) => return effects,
             Err(message) => error(state, message),
         },
+        "replicas" | "replication" => return super::replicas::command(state, &rest),
         "detail" | "open" => {
             if state.view == View::Inventory {
                 return super::inventory::open_detail(state);
@@ -121,7 +129,7 @@ fn run(state: &mut State, line: &str) -> Vec<Effect> {
             None => error(
                 state,
                 format!(
-                    "unknown command :{name}. Views: :inventory, :audit, :events, :runbooks, :incidents, :run, :help; verbs: :sort COLUMN [desc], :filter TEXT, :abort REASON, :refresh, :quit"
+                    "unknown command :{name}. Views: :inventory, :audit, :events, :replicas [REGION], :runbooks, :incidents, :run, :help; verbs: :sort COLUMN [desc], :filter TEXT, :abort REASON, :refresh, :quit"
                 ),
             ),
         },

@@ -28,8 +28,29 @@ pub fn open(state: &mut State, incidents: bool) -> Vec<Effect> {
         View::Detail => state.detail_entry().map(|e| e.secret.arn.clone()),
         View::WhoRead => state.ev.who_read.clone(),
         View::Runbooks => state.runbooks.secret.clone(),
+        View::Replicas => state.replicas.selected_row().map(|r| r.arn.clone()),
+        View::Replica => state.replicas.open_row().map(|(r, _)| r.arn.clone()),
         _ => None,
     };
+    let from_drill = matches!(state.view, View::Replicas | View::Replica);
+    if from_drill {
+        // The drill's runbook, with the matrix's DR region.
+        let dr = state.replicas.dr_region().map(str::to_string);
+        state.runbooks.prefill = dr
+            .map(|r| ("dr_region".to_string(), (r, "the DR region of :replicas")))
+            .into_iter()
+            .collect();
+        if let Some(i) = state
+            .runbooks
+            .catalog
+            .iter()
+            .position(|r| r.id == "dr-drill")
+        {
+            state.runbooks.cursor.selected = i;
+        }
+    } else if state.view != View::Runbooks {
+        state.runbooks.prefill.clear();
+    }
     let view = &mut state.runbooks;
     view.secret = secret;
     view.form = None;
@@ -111,6 +132,7 @@ fn open_form(state: &mut State) {
         return;
     }
     let secret = state.runbooks.secret.clone();
+    let prefill = &state.runbooks.prefill;
     let fields: Vec<FormField> = info
         .params
         .iter()
@@ -118,13 +140,16 @@ fn open_form(state: &mut State) {
             let filled = secret
                 .as_ref()
                 .filter(|_| param.param_type == ParamType::Secret);
+            let prefilled = prefill.get(&param.name).filter(|_| filled.is_none());
             FormField {
                 param: param.clone(),
                 value: filled
                     .cloned()
+                    .or_else(|| prefilled.map(|(v, _)| v.clone()))
                     .or_else(|| param.default.clone())
                     .unwrap_or_default(),
                 from_secret: filled.is_some(),
+                prefilled: prefilled.map(|(_, from)| *from),
             }
         })
         .collect();
@@ -154,12 +179,14 @@ pub fn input(state: &mut State, key: PromptKey) -> Vec<Effect> {
             if let Some(field) = form.fields.get_mut(form.selected) {
                 field.value.push(c);
                 field.from_secret = false;
+                field.prefilled = None;
             }
         }
         PromptKey::Backspace => {
             if let Some(field) = form.fields.get_mut(form.selected) {
                 field.value.pop();
                 field.from_secret = false;
+                field.prefilled = None;
             }
         }
         PromptKey::Next => form.selected = (form.selected + 1) % n.max(1),

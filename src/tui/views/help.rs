@@ -21,6 +21,7 @@ pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
         Section::Events,
         Section::Runbooks,
         Section::Run,
+        Section::Replicas,
         Section::Help,
     ] {
         let bindings: Vec<_> = keymap.section(section).collect();

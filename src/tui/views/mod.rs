@@ -7,6 +7,9 @@ pub mod help;
 pub mod inventory;
 pub mod principal;
 pub mod record;
+pub mod replica;
+pub mod replicas;
+pub mod replicas_footer;
 pub mod run;
 pub mod run_step;
 pub mod runbooks;
@@ -69,11 +72,21 @@ pub fn render(frame: &mut Frame, state: &State, keymap: &Keymap, theme: &Theme) 
             run::render(frame, body, state, theme);
             (run::heading(state), run::hint(state))
         }
+        View::Replicas => {
+            replicas::render(frame, body, state, theme);
+            (replicas::heading(state), replicas::hint(state))
+        }
+        View::Replica => {
+            replica::render(frame, body, state, theme);
+            (replica::heading(state), replica::HINT)
+        }
     };
     title::render(frame, top, state, &heading, theme);
     status_bar::render(frame, status, state, theme);
     bottom_line::render(frame, bottom, state, hint, theme);
 }
 
+#[cfg(test)]
+mod replicas_snapshots_test;
 #[cfg(test)]
 mod snapshots_test;

@@ -241,6 +241,8 @@ fn render_form(frame: &mut Frame, area: Rect, form: &ParamForm, theme: &Theme) {
         let mut about = neutralise(param.description.trim()).into_owned();
         if field.from_secret {
             about.insert_str(0, "(the selected secret) ");
+        } else if let Some(from) = field.prefilled {
+            about.insert_str(0, &format!("({from}) "));
         }
         if let Some(default) = &param.default {
             let default = if default.is_empty() { "none" } else { default };
