@@ -114,6 +114,23 @@ fn notes(input: &Input<'_>) -> Vec<String> {
             "{dr} was not read: replicas there are known only from their primaries' status"
         ));
     }
+    // A primary region that cannot be read hides every secret with no replica in the DR region:
+    // exactly the ones a failover would lose. Say so rather than show a shorter list.
+    for (cell, health) in input.cells.iter().filter(|(c, _)| c.region != dr) {
+        if matches!(
+            health,
+            CellHealth::Down(_) | CellHealth::Forbidden(_) | CellHealth::Failed(_)
+        ) {
+            notes.push(format!(
+                "{} is {} for account {}: its secrets without a replica in {dr} cannot be listed \
+                 and are not in this report; a failover would lose them (compare with the last \
+                 snapshot: strongroom snapshot export)",
+                cell.region,
+                health.label(),
+                cell.account
+            ));
+        }
+    }
     for (cell, health) in dr_cells {
         if !matches!(health, CellHealth::Ok | CellHealth::Loading) {
             notes.push(format!(

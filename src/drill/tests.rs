@@ -271,6 +271,13 @@ fn primary_region_down_shows_the_replica_and_what_a_failover_would_serve() {
             .contains("could not be verified")
     );
     assert!(f.last_accessed.is_some());
+    assert!(
+        d.notes
+            .iter()
+            .any(|n| n.contains("without a replica in") && n.contains("a failover would lose them")),
+        "{:?}",
+        d.notes
+    );
 }
 
 #[test]
