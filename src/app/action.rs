@@ -48,6 +48,14 @@ pub enum Action {
     DrRegionNext,
     /// Run the DR drill's checks again on freshly listed cells, with a stopwatch.
     Drill,
+    /// The access review (from the inventory or a secret's detail).
+    Review,
+    /// Review decisions on the selected secret, each asking for a note.
+    Keep,
+    /// Revoke the principal under the cursor.
+    Revoke,
+    ChangeOwner,
+    FollowUp,
 }
 
 impl Action {
@@ -85,6 +93,11 @@ impl Action {
         Action::Right,
         Action::DrRegionNext,
         Action::Drill,
+        Action::Review,
+        Action::Keep,
+        Action::Revoke,
+        Action::ChangeOwner,
+        Action::FollowUp,
     ];
 
     pub fn name(self) -> &'static str {
@@ -122,6 +135,11 @@ impl Action {
             Action::Right => "right",
             Action::DrRegionNext => "dr_region_next",
             Action::Drill => "drill",
+            Action::Review => "review",
+            Action::Keep => "keep",
+            Action::Revoke => "revoke",
+            Action::ChangeOwner => "change_owner",
+            Action::FollowUp => "follow_up",
         }
     }
 

@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 
 use std::collections::BTreeMap;
 
+use super::review::ObservationInput;
 use crate::domain::{Cell, Secret};
+use crate::review::{Decision, ReviewInfo};
 use crate::runbook::engine::{Event, Mode as RunMode};
 
 pub type RequestId = u64;
@@ -30,6 +32,13 @@ pub enum Effect {
     },
     /// Work for the runbook worker, which owns the run and its journal.
     Runbook(RunbookRequest),
+    /// The resource policies of these secrets, from the source (the access review).
+    FetchPolicies {
+        request: RequestId,
+        secrets: Vec<Secret>,
+    },
+    /// Work for the review worker, which owns the review store.
+    Review(ReviewRequest),
     Quit,
 }
 
@@ -57,4 +66,27 @@ pub enum RunbookRequest {
     Resend {
         run_id: String,
     },
+}
+
+/// What the review worker is asked to do with `<state dir>/review.sqlite`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReviewRequest {
+    /// Opens the quarter's review with the same window, scope and source (`reuse` is the
+    /// quarter's id prefix) or starts `wanted`; answers with its decisions and the cached
+    /// policies of `cached_for`.
+    Open {
+        request: RequestId,
+        wanted: ReviewInfo,
+        reuse: String,
+        cached_for: Vec<String>,
+    },
+    /// Appends a decision to the review's log; answers with the log.
+    Decide { review: String, decision: Decision },
+    /// Caches policies fetched now: (ARN, text or None for no policy, when).
+    SavePolicies {
+        policies: Vec<(String, Option<String>, DateTime<Utc>)>,
+    },
+    /// Reviews every secret and keeps it as the review's observation (what `review export`
+    /// reports the decisions were made on).
+    Observe(Box<ObservationInput>),
 }

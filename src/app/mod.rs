@@ -7,8 +7,11 @@ pub mod effect;
 pub mod filter;
 pub mod fixtures;
 pub mod fixtures_drill;
+#[cfg(test)]
+pub mod fixtures_review;
 pub mod msg;
 pub mod replicas;
+pub mod review;
 pub mod runbooks;
 pub mod runner;
 pub mod state;

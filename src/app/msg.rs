@@ -7,7 +7,8 @@ use super::Action;
 use super::effect::RequestId;
 use crate::domain::{Cell, ReplicaStatus, Secret};
 use crate::incident::snapshot::{RunRow, RunSnapshot};
-use crate::source::{CellError, CellResult, FetchProgress};
+use crate::review::{Decision, PolicyInput, ReviewInfo};
+use crate::source::{CellError, CellResult, FetchProgress, ResourcePolicies};
 use crate::trail::AccessEvent;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -59,6 +60,28 @@ pub enum Msg {
     RunsListed(Result<Vec<RunRow>, String>),
     /// A run could not be started or resumed (or the journal could not be read).
     RunbookFailed(String),
+    /// The source's answer to `Effect::FetchPolicies`.
+    PoliciesFetched {
+        request: RequestId,
+        answer: ResourcePolicies,
+    },
+    /// The review store opened (or started) the review.
+    ReviewOpened {
+        request: RequestId,
+        result: Result<Box<OpenedReview>, String>,
+    },
+    /// A decision was committed (or not); the log as the store now holds it.
+    ReviewDecided {
+        review: String,
+        result: Result<Box<DecisionLog>, String>,
+    },
+    /// Something the review worker could not do (cache policies, keep the observation).
+    ReviewFailed(String),
+    /// The observation was kept: what `review export` will report.
+    ReviewObserved {
+        review: String,
+        secrets: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,4 +94,24 @@ pub enum PromptKey {
     Next,
     /// BackTab or Up in a form: the previous field.
     Previous,
+}
+
+/// A review as the store opened it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenedReview {
+    pub info: ReviewInfo,
+    pub created: bool,
+    pub log: Vec<Decision>,
+    /// Why the decision chain does not hold, if it does not.
+    pub broken: Option<String>,
+    /// Policies from the cache, by ARN.
+    pub cached: std::collections::HashMap<String, PolicyInput>,
+}
+
+/// The decision just committed and the whole log after it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecisionLog {
+    pub recorded: Decision,
+    pub log: Vec<Decision>,
+    pub broken: Option<String>,
 }

@@ -8,7 +8,7 @@ use chrono::Utc;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio_util::sync::CancellationToken;
 
-use super::effect::{RequestId, RunbookRequest};
+use super::effect::{RequestId, ReviewRequest, RunbookRequest};
 use super::{Effect, Msg, State, update};
 use crate::source::InventorySource;
 
@@ -20,6 +20,8 @@ pub struct Runner {
     cancels: Arc<Mutex<HashMap<RequestId, CancellationToken>>>,
     /// The runbook worker, in the interactive console.
     runbooks: Option<UnboundedSender<RunbookRequest>>,
+    /// The review worker (the review store), in the interactive console.
+    reviews: Option<UnboundedSender<ReviewRequest>>,
 }
 
 impl Runner {
@@ -30,6 +32,7 @@ impl Runner {
             tx,
             cancels: Arc::default(),
             runbooks: None,
+            reviews: None,
         };
         (runner, rx)
     }
@@ -42,6 +45,12 @@ impl Runner {
     /// Sends `Effect::Runbook` requests to this worker.
     pub fn with_runbooks(mut self, worker: UnboundedSender<RunbookRequest>) -> Self {
         self.runbooks = Some(worker);
+        self
+    }
+
+    /// Sends `Effect::Review` requests to this worker.
+    pub fn with_reviews(mut self, worker: UnboundedSender<ReviewRequest>) -> Self {
+        self.reviews = Some(worker);
         self
     }
 
@@ -141,8 +150,41 @@ impl Runner {
                     ));
                 }
             }
+            Effect::FetchPolicies { request, secrets } => {
+                let fut = self.source.resource_policies(secrets);
+                tokio::spawn(async move {
+                    let answer = fut.await;
+                    let _ = tx.send(Msg::PoliciesFetched { request, answer });
+                });
+            }
+            Effect::Review(request) => {
+                let unsent = match &self.reviews {
+                    Some(worker) => worker.send(request).err().map(|e| e.0),
+                    None => Some(request),
+                };
+                if let Some(request) = unsent {
+                    let _ = tx.send(no_review_worker(request));
+                }
+            }
             Effect::Quit => {}
         }
+    }
+}
+
+/// The answer to a review request when no worker runs (headless commands use the store
+/// directly), so nothing waits for it.
+fn no_review_worker(request: ReviewRequest) -> Msg {
+    let why = "the review store is open only in the interactive console".to_string();
+    match request {
+        ReviewRequest::Open { request, .. } => Msg::ReviewOpened {
+            request,
+            result: Err(why),
+        },
+        ReviewRequest::Decide { review, .. } => Msg::ReviewDecided {
+            review,
+            result: Err(why),
+        },
+        ReviewRequest::SavePolicies { .. } | ReviewRequest::Observe(_) => Msg::ReviewFailed(why),
     }
 }
 
@@ -155,7 +197,10 @@ fn closes(msg: &Msg) -> bool {
 fn answers(effect: &Effect) -> bool {
     matches!(
         effect,
-        Effect::LoadCell { .. } | Effect::DescribeReplication { .. } | Effect::FetchEvents { .. }
+        Effect::LoadCell { .. }
+            | Effect::DescribeReplication { .. }
+            | Effect::FetchEvents { .. }
+            | Effect::FetchPolicies { .. }
     )
 }
 

@@ -28,6 +28,8 @@ pub enum View {
     Replicas,
     /// One replica of the matrix: status, key, parity, failover, verdict.
     Replica,
+    /// The quarterly access review: who may read each secret against who did, and decisions.
+    Review,
 }
 
 impl View {
@@ -45,6 +47,7 @@ impl View {
         ("run", View::Run),
         ("replicas", View::Replicas),
         ("replication", View::Replicas),
+        ("review", View::Review),
         ("help", View::Help),
     ];
 }
@@ -241,6 +244,7 @@ pub struct State {
     pub runbooks: super::runbooks::RunbooksView,
     pub run: super::runbooks::RunView,
     pub replicas: super::replicas::ReplicasView,
+    pub review: super::review::ReviewView,
 }
 
 impl State {
@@ -306,6 +310,7 @@ impl State {
             runbooks: super::runbooks::RunbooksView::default(),
             run: super::runbooks::RunView::default(),
             replicas: super::replicas::ReplicasView::default(),
+            review: super::review::ReviewView::default(),
         }
     }
 

@@ -84,6 +84,20 @@ pub struct FetchProgress {
 /// Called with each page of events and the progress so far.
 pub type OnEvents = Box<dyn Fn(Vec<crate::trail::AccessEvent>, FetchProgress) + Send + Sync>;
 
+/// What a source can say of secrets' resource policies, for the access review.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResourcePolicies {
+    /// GetResourcePolicy answered (or failed) for each secret asked, in that order.
+    Fetched {
+        policies: Vec<aws::policies::FetchedPolicy>,
+        stats: aws::policies::PolicyFetchStats,
+    },
+    /// The source's secrets carry no resource policies (the demo), and why.
+    NoneInSource(String),
+    /// The source cannot tell (a snapshot), and why.
+    Unknown(String),
+}
+
 /// The port the core's effects run against. Futures are `'static` so the runtime can spawn them.
 pub trait InventorySource: Send + Sync {
     fn info(&self) -> SourceInfo;
@@ -107,6 +121,13 @@ pub trait InventorySource: Send + Sync {
     /// What runbook steps run against: live AWS, or the data this source holds (the demo
     /// simulates writes; a snapshot refuses them).
     fn runbook_executor(&self) -> std::sync::Arc<dyn crate::incident::Executor>;
+
+    /// The resource policy of each secret (GetResourcePolicy on the primary; never a value).
+    fn resource_policies(&self, _secrets: Vec<Secret>) -> BoxFuture<'static, ResourcePolicies> {
+        Box::pin(async {
+            ResourcePolicies::Unknown("this source cannot read resource policies".to_string())
+        })
+    }
 
     /// Whether `fetch_events` asks a live CloudTrail.
     fn live_events(&self) -> bool {

@@ -4,7 +4,9 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 
 use super::snapshot::Snapshot;
-use super::{CellError, CellResult, InventorySource, OnPage, SourceInfo, SourceKind};
+use super::{
+    CellError, CellResult, InventorySource, OnPage, ResourcePolicies, SourceInfo, SourceKind,
+};
 use crate::domain::{Cell, CellHealth, ReplicaStatus, Secret};
 
 pub struct SnapshotSource {
@@ -113,5 +115,15 @@ impl InventorySource for SnapshotSource {
 
     fn access_events(&self) -> Vec<crate::trail::AccessEvent> {
         self.snapshot.access_events.clone()
+    }
+
+    fn resource_policies(&self, _secrets: Vec<Secret>) -> BoxFuture<'static, ResourcePolicies> {
+        let answer = match &self.kind {
+            SourceKind::Demo => {
+                ResourcePolicies::NoneInSource("the demo fleet has no resource policies".into())
+            }
+            _ => ResourcePolicies::Unknown("a snapshot does not record resource policies".into()),
+        };
+        async move { answer }.boxed()
     }
 }

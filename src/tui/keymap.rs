@@ -27,6 +27,7 @@ pub enum Section {
     Runbooks,
     Run,
     Replicas,
+    Review,
     Help,
 }
 
@@ -41,6 +42,7 @@ impl Section {
             View::Runbooks => Self::Runbooks,
             View::Run => Self::Run,
             View::Replicas | View::Replica => Self::Replicas,
+            View::Review => Self::Review,
         }
     }
 
@@ -54,6 +56,7 @@ impl Section {
             Self::Runbooks => "Runbooks and incidents",
             Self::Run => "Incident run",
             Self::Replicas => "Replicas (replication matrix, DR drill) and a replica's detail",
+            Self::Review => "Access review (who may read against who did, decisions)",
             Self::Help => "Help",
         }
     }
@@ -100,6 +103,8 @@ struct File {
     run: Vec<Entry>,
     #[serde(default)]
     replicas: Vec<Entry>,
+    #[serde(default)]
+    review: Vec<Entry>,
     #[serde(default)]
     help: Vec<Entry>,
 }
@@ -191,6 +196,7 @@ fn parse(text: &str, file: &str) -> Result<Keymap, KeymapError> {
         (Section::Runbooks, parsed.runbooks),
         (Section::Run, parsed.run),
         (Section::Replicas, parsed.replicas),
+        (Section::Review, parsed.review),
         (Section::Help, parsed.help),
     ] {
         for entry in entries {

@@ -22,7 +22,7 @@ use crate::source::InventorySource;
 pub struct Options {
     pub keymap: Keymap,
     pub theme: Theme,
-    /// Where the incident journal lives.
+    /// Where the incident journal and the review store live.
     pub state_dir: PathBuf,
     /// The runbooks `:runbooks` lists and starts.
     pub catalog: Catalog,
@@ -42,7 +42,9 @@ pub async fn run(
         executor: source.runbook_executor(),
     };
     let worker = worker::spawn(config, runner.sender())?;
-    let runner = runner.with_runbooks(worker);
+    let reviews = super::review_worker::spawn(options.state_dir.clone(), runner.sender())?;
+    let runner = runner.with_runbooks(worker).with_reviews(reviews);
+    state.review.reviewer = crate::review::command::local_user();
     let mut events = EventStream::new();
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;

@@ -9,6 +9,9 @@ mod inventory;
 mod load;
 mod prompt;
 pub mod replicas;
+pub mod review;
+mod review_answers;
+mod review_decide;
 pub mod run;
 pub mod runbooks;
 
@@ -20,16 +23,19 @@ pub use load::{rebuild_rows, start};
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     // A burst of DescribeSecret answers is checked once, when the runtime settles the batch.
     let burst = matches!(msg, Msg::ReplicationLoaded { .. });
-    let effects = dispatch(state, msg);
+    let mut effects = dispatch(state, msg);
     if !burst {
         replicas::settle(state);
+        review::settle(state);
     }
+    effects.extend(review::follow(state));
     effects
 }
 
 /// Work deferred to the end of a batch of messages: the runtime calls it before drawing.
 pub fn settle(state: &mut State) {
     replicas::settle(state);
+    review::settle(state);
 }
 
 fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
@@ -43,6 +49,7 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.height = height;
             inventory::keep_selection_visible(state);
             replicas::keep_visible(state);
+            review::keep_visible(state);
             Vec::new()
         }
         Msg::Scroll(delta) => scroll(state, delta),
@@ -57,6 +64,7 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
             let awaited = drill_run::awaits(state, &cell, request);
             let effects = load::cell_loaded(state, request, cell.clone(), at, result);
             replicas::data_changed(state);
+            review::data_changed(state);
             if awaited {
                 drill_run::cell_done(state, &cell, at, &effects);
             }
@@ -89,6 +97,7 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
         } => {
             let effects = load::replication_loaded(state, arn.clone(), result);
             replicas::data_changed(state);
+            review::data_changed(state);
             drill_run::describe_done(state, &arn);
             effects
         }
@@ -106,6 +115,25 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::RunbookFailed(text) => {
             run::failed(state, text);
+            Vec::new()
+        }
+        Msg::PoliciesFetched { request, answer } => {
+            review_answers::policies_fetched(state, request, answer)
+        }
+        Msg::ReviewOpened { request, result } => {
+            review_answers::opened(state, request, result);
+            Vec::new()
+        }
+        Msg::ReviewDecided { review, result } => {
+            review_answers::decided(state, &review, result);
+            Vec::new()
+        }
+        Msg::ReviewFailed(why) => {
+            review_answers::failed(state, why);
+            Vec::new()
+        }
+        Msg::ReviewObserved { review, secrets } => {
+            review_answers::observed(state, &review, secrets);
             Vec::new()
         }
     }
@@ -145,7 +173,14 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Replicas if matches!(state.view, View::Inventory | View::Detail) => {
             replicas::open(state)
         }
-        Action::Back if state.ev.fetch.is_some() => events::cancel(state),
+        Action::Review if matches!(state.view, View::Inventory | View::Detail) => {
+            review::open(state)
+        }
+        Action::Back if state.ev.fetch.is_some() => {
+            // The review's reads stop short of its window: its observation says so.
+            state.review.reads_stopped |= state.view == View::Review;
+            events::cancel(state)
+        }
         Action::Back => {
             back(state);
             Vec::new()
@@ -171,6 +206,7 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
             View::Run => run::act(state, action),
             View::Replicas => replicas::act(state, action),
             View::Replica => replicas::act_detail(state, action),
+            View::Review => review::act(state, action),
         },
     }
 }
@@ -191,6 +227,7 @@ fn scroll(state: &mut State, delta: i32) -> Vec<Effect> {
             View::Run => run::act(state, action),
             View::Replicas => replicas::act(state, action),
             View::Replica => replicas::act_detail(state, action),
+            View::Review => review::act(state, action),
         });
     }
     effects
@@ -222,6 +259,8 @@ fn back(state: &mut State) {
 
 #[cfg(test)]
 mod replicas_tests;
+#[cfg(test)]
+mod review_tests;
 #[cfg(test)]
 mod runbooks_tests;
 #[cfg(test)]

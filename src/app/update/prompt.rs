@@ -12,6 +12,7 @@ pub fn key(state: &mut State, key: PromptKey) -> Vec<Effect> {
         (Mode::Normal, _) => Vec::new(),
         (Mode::Input, key) if state.view == View::Runbooks => super::runbooks::input(state, key),
         (Mode::Input, key) if state.view == View::Run => super::run::input(state, key),
+        (Mode::Input, key) if state.view == View::Review => super::review::input(state, key),
         (Mode::Input, _) => {
             state.mode = Mode::Normal;
             Vec::new()
@@ -43,6 +44,9 @@ pub fn key(state: &mut State, key: PromptKey) -> Vec<Effect> {
             } else if state.view == View::Replicas {
                 state.replicas.filter.clear();
                 super::replicas::refilter(state);
+            } else if state.view == View::Review {
+                state.review.filter.clear();
+                super::review::refilter(state);
             } else {
                 state.filter.clear();
                 rebuild_rows(state);
@@ -75,6 +79,11 @@ fn live_filter(state: &mut State) {
         state.replicas.filter = state.prompt.clone();
         state.replicas.cursor.selected = 0;
         super::replicas::refilter(state);
+    } else if state.mode == Mode::Filter && state.view == View::Review {
+        state.review.filter = state.prompt.clone();
+        state.review.cursor.selected = 0;
+        state.review.focus = None;
+        super::review::refilter(state);
     } else if state.mode == Mode::Filter {
         state.filter = state.prompt.clone();
         state.cursor.selected = 0;
@@ -109,6 +118,7 @@ fn run(state: &mut State, line: &str) -> Vec<Effect> {
             Err(message) => error(state, message),
         },
         "replicas" | "replication" => return super::replicas::command(state, &rest),
+        "review" => return super::review::command(state, &rest),
         "detail" | "open" => {
             if state.view == View::Inventory {
                 return super::inventory::open_detail(state);
@@ -129,7 +139,7 @@ fn run(state: &mut State, line: &str) -> Vec<Effect> {
             None => error(
                 state,
                 format!(
-                    "unknown command :{name}. Views: :inventory, :audit, :events, :replicas [REGION], :runbooks, :incidents, :run, :help; verbs: :sort COLUMN [desc], :filter TEXT, :abort REASON, :refresh, :quit"
+                    "unknown command :{name}. Views: :inventory, :audit, :events, :replicas [REGION], :review [WINDOW], :runbooks, :incidents, :run, :help; verbs: :sort COLUMN [desc], :filter TEXT, :abort REASON, :refresh, :quit"
                 ),
             ),
         },

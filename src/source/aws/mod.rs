@@ -8,6 +8,7 @@ mod convert;
 pub mod drill;
 pub(crate) mod errors;
 pub mod policies;
+mod policies_port;
 pub mod rate_limit;
 pub mod runbook;
 
@@ -21,7 +22,8 @@ pub use connect::{AwsOptions, connect};
 use std::sync::Arc;
 
 use super::{
-    CellError, CellResult, FetchProgress, InventorySource, OnEvents, OnPage, SourceInfo, SourceKind,
+    CellError, CellResult, FetchProgress, InventorySource, OnEvents, OnPage, ResourcePolicies,
+    SourceInfo, SourceKind,
 };
 use crate::domain::{Account, Cell, ReplicaStatus, Secret};
 use crate::store::EvidenceStore;
@@ -138,6 +140,10 @@ impl InventorySource for AwsSource {
 
     fn live_events(&self) -> bool {
         true
+    }
+
+    fn resource_policies(&self, secrets: Vec<Secret>) -> BoxFuture<'static, ResourcePolicies> {
+        self.policies_port(secrets)
     }
 
     fn fetch_events(

@@ -22,6 +22,7 @@ pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
         Section::Runbooks,
         Section::Run,
         Section::Replicas,
+        Section::Review,
         Section::Help,
     ] {
         let bindings: Vec<_> = keymap.section(section).collect();

@@ -10,6 +10,8 @@ pub mod record;
 pub mod replica;
 pub mod replicas;
 pub mod replicas_footer;
+pub mod review;
+pub mod review_secret;
 pub mod run;
 pub mod run_step;
 pub mod runbooks;
@@ -80,6 +82,10 @@ pub fn render(frame: &mut Frame, state: &State, keymap: &Keymap, theme: &Theme) 
             replica::render(frame, body, state, theme);
             (replica::heading(state), replica::HINT)
         }
+        View::Review => {
+            review::render(frame, body, state, theme);
+            (review::heading(state), review::hint(state))
+        }
     };
     title::render(frame, top, state, &heading, theme);
     status_bar::render(frame, status, state, theme);
@@ -88,5 +94,7 @@ pub fn render(frame: &mut Frame, state: &State, keymap: &Keymap, theme: &Theme) 
 
 #[cfg(test)]
 mod replicas_snapshots_test;
+#[cfg(test)]
+mod review_snapshots_test;
 #[cfg(test)]
 mod snapshots_test;
