@@ -16,10 +16,8 @@ use strongroom::cli::{
     SnapshotCommand,
 };
 use strongroom::incident::Catalog;
-use strongroom::source::aws::{AwsOptions, connect};
+use strongroom::source::InventorySource;
 use strongroom::source::snapshot::{self, CellRecord, SCHEMA_VERSION, Snapshot};
-use strongroom::source::snapshot_source::SnapshotSource;
-use strongroom::source::{InventorySource, SourceKind, demo};
 use strongroom::tui::keymap::Keymap;
 use strongroom::tui::runtime::{self, Options};
 use strongroom::tui::theme::Theme;
@@ -263,29 +261,8 @@ async fn open_source(
     cli: &Cli,
     state_dir: &std::path::Path,
 ) -> color_eyre::Result<(Arc<dyn InventorySource>, Vec<String>)> {
-    if cli.demo {
-        let snap = demo::load(Utc::now())?;
-        return Ok((
-            Arc::new(SnapshotSource::new(snap, SourceKind::Demo)),
-            Vec::new(),
-        ));
-    }
-    if let Some(path) = &cli.snapshot {
-        let loaded = snapshot::read(path)?;
-        let kind = SourceKind::Snapshot(path.display().to_string());
-        return Ok((
-            Arc::new(SnapshotSource::new(loaded.snapshot, kind)),
-            loaded.problems,
-        ));
-    }
-    let opts = AwsOptions {
-        profiles: cli.profile.clone(),
-        regions: cli.region.clone(),
-        endpoint_url: cli.endpoint_url.clone(),
-        max_attempts: 0,
-        state_dir: state_dir.to_path_buf(),
-    };
-    Ok((Arc::new(connect(&opts).await?), Vec::new()))
+    let opened = strongroom::source::open::open(cli, state_dir, None).await?;
+    Ok((opened.source, opened.problems))
 }
 
 /// The runbook and incident commands; None for every other command.

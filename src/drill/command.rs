@@ -19,9 +19,7 @@ use crate::audit::Policy;
 use crate::cli::{Cli, DrillArgs, DrillFormat};
 use crate::domain::untrusted::neutralise;
 use crate::domain::{Cell, CellHealth};
-use crate::source::aws::{AwsOptions, AwsSource, connect};
-use crate::source::snapshot_source::SnapshotSource;
-use crate::source::{InventorySource, SourceKind, demo, snapshot};
+use crate::source::{InventorySource, SourceKind};
 
 pub async fn run(
     cli: &Cli,
@@ -65,7 +63,11 @@ pub async fn run(
         );
         return Ok(ExitCode::from(2));
     }
-    let (source, aws, problems) = open(cli, &dr, state_dir).await?;
+    let crate::source::open::Opened {
+        source,
+        aws,
+        problems,
+    } = crate::source::open::open(cli, state_dir, Some(&dr)).await?;
     let stopwatch = Stopwatch::new(source, aws.is_some());
     let started_at = Utc::now();
     let info = stopwatch.info();
@@ -187,50 +189,6 @@ pub async fn run(
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// The source, the live AWS source when it is one (for the opt-in reads and writes), and
-/// problems met while opening it.
-async fn open(
-    cli: &Cli,
-    dr: &str,
-    state_dir: &Path,
-) -> color_eyre::Result<(
-    Arc<dyn InventorySource>,
-    Option<Arc<AwsSource>>,
-    Vec<String>,
-)> {
-    if cli.demo {
-        let snap = demo::load(Utc::now())?;
-        return Ok((
-            Arc::new(SnapshotSource::new(snap, SourceKind::Demo)),
-            None,
-            Vec::new(),
-        ));
-    }
-    if let Some(path) = &cli.snapshot {
-        let loaded = snapshot::read(path)?;
-        let kind = SourceKind::Snapshot(path.display().to_string());
-        return Ok((
-            Arc::new(SnapshotSource::new(loaded.snapshot, kind)),
-            None,
-            loaded.problems,
-        ));
-    }
-    let mut regions = cli.region.clone();
-    if !regions.is_empty() && !regions.iter().any(|r| r == dr) {
-        regions.push(dr.to_string());
-    }
-    let opts = AwsOptions {
-        profiles: cli.profile.clone(),
-        regions,
-        endpoint_url: cli.endpoint_url.clone(),
-        max_attempts: 0,
-        state_dir: state_dir.to_path_buf(),
-    };
-    // With no --region, each profile's own region is read: the DR region is added to those.
-    let source = Arc::new(connect(&opts).await?.with_region(dr));
-    Ok((source.clone(), Some(source), Vec::new()))
 }
 
 fn cell_records(cells: &BTreeMap<Cell, CellHealth>) -> Vec<CellRecord> {

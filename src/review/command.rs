@@ -7,7 +7,6 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use color_eyre::eyre::{bail, eyre};
@@ -19,10 +18,9 @@ use crate::cli::{Cli, ReviewCommand};
 use crate::domain::CellHealth;
 use crate::domain::inventory::Entry;
 use crate::domain::untrusted::neutralise;
+use crate::source::aws::AwsSource;
 use crate::source::aws::policies::{PolicyFetchStats, PolicyTarget};
-use crate::source::aws::{AwsOptions, AwsSource, connect};
-use crate::source::snapshot_source::SnapshotSource;
-use crate::source::{InventorySource, SourceKind, demo, snapshot};
+use crate::source::{InventorySource, SourceKind};
 use crate::store::review::ReviewStore;
 
 /// LookupEvents answers for this long; older reads come only from log files.
@@ -111,7 +109,11 @@ async fn start(
         })?;
     let now = Utc::now();
     let since = now - span;
-    let (source, aws, mut problems) = open(cli, state_dir).await?;
+    let crate::source::open::Opened {
+        source,
+        aws,
+        mut problems,
+    } = crate::source::open::open(cli, state_dir, None).await?;
     let info = source.info();
     let mut state = State::new(info.clone(), true, now);
     state.live_events = source.live_events();
@@ -406,44 +408,6 @@ fn source_events(
         events = crate::trail::merge(events, files.events);
     }
     events
-}
-
-/// The source, the live AWS source when it is one (for GetResourcePolicy), and problems met
-/// while opening it.
-async fn open(
-    cli: &Cli,
-    state_dir: &Path,
-) -> color_eyre::Result<(
-    Arc<dyn InventorySource>,
-    Option<Arc<AwsSource>>,
-    Vec<String>,
-)> {
-    if cli.demo {
-        let snap = demo::load(Utc::now())?;
-        return Ok((
-            Arc::new(SnapshotSource::new(snap, SourceKind::Demo)),
-            None,
-            Vec::new(),
-        ));
-    }
-    if let Some(path) = &cli.snapshot {
-        let loaded = snapshot::read(path)?;
-        let kind = SourceKind::Snapshot(path.display().to_string());
-        return Ok((
-            Arc::new(SnapshotSource::new(loaded.snapshot, kind)),
-            None,
-            loaded.problems,
-        ));
-    }
-    let opts = AwsOptions {
-        profiles: cli.profile.clone(),
-        regions: cli.region.clone(),
-        endpoint_url: cli.endpoint_url.clone(),
-        max_attempts: 0,
-        state_dir: state_dir.to_path_buf(),
-    };
-    let source = Arc::new(connect(&opts).await?);
-    Ok((source.clone(), Some(source), Vec::new()))
 }
 
 /// `2026-11-20 09:00 UTC`.

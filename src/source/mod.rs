@@ -3,6 +3,7 @@
 
 pub mod aws;
 pub mod demo;
+pub mod open;
 pub mod snapshot;
 pub mod snapshot_source;
 
