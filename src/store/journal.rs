@@ -4,7 +4,6 @@
 //! one, so an edited or deleted entry shows.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -81,11 +80,8 @@ impl Journal {
         };
         std::fs::create_dir_all(state_dir)
             .map_err(|e| err(format!("cannot create the state directory: {e}")))?;
-        let conn = Connection::open(&path).map_err(|e| err(e.to_string()))?;
-        conn.busy_timeout(Duration::from_secs(5))
-            .and_then(|_| conn.pragma_update(None, "journal_mode", "WAL"))
-            .and_then(|_| conn.pragma_update(None, "synchronous", "FULL"))
-            .and_then(|_| conn.execute_batch(SCHEMA))
+        let conn = super::durable(&path)
+            .and_then(|conn| conn.execute_batch(SCHEMA).map(|_| conn))
             .map_err(|e| err(e.to_string()))?;
         Ok(Self { conn, path })
     }

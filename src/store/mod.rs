@@ -84,6 +84,17 @@ pub struct EvidenceStore {
     path: PathBuf,
 }
 
+/// Opens a SQLite file the way every local store is kept: WAL, so readers never block the
+/// writer, and synchronous FULL, so a committed entry survives a crash or a power cut; a busy
+/// database is waited on for 5 s.
+pub(crate) fn durable(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    Ok(conn)
+}
+
 impl EvidenceStore {
     /// Opens (creating when missing) the store of `account` in `state_dir`.
     pub fn open(state_dir: &Path, account: &str) -> Result<Self, StoreError> {
@@ -96,14 +107,7 @@ impl EvidenceStore {
             path: path.clone(),
             source,
         };
-        let conn = Connection::open(&path).map_err(open_err)?;
-        conn.busy_timeout(Duration::from_secs(5))
-            .map_err(open_err)?;
-        // WAL: readers never block the writer; FULL: a committed page survives a power cut too.
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(open_err)?;
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(open_err)?;
+        let conn = durable(&path).map_err(open_err)?;
         let found: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .map_err(open_err)?;
