@@ -97,4 +97,6 @@ mod replicas_snapshots_test;
 #[cfg(test)]
 mod review_snapshots_test;
 #[cfg(test)]
+mod screen_test;
+#[cfg(test)]
 mod snapshots_test;

@@ -2,44 +2,15 @@
 //! 80x24 and 160x45, and the cells whose colour carries meaning.
 
 use chrono::{Duration, TimeZone, Utc};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 
-use super::render;
+use super::screen_test::{draw, screen, text};
 use crate::app::msg::PromptKey;
 use crate::app::{Action, Msg, State, fixtures_drill, update};
-use crate::tui::keymap::Keymap;
 use crate::tui::theme::Theme;
 
 fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap()
-}
-
-fn draw(state: &mut State, width: u16, height: u16, theme: Theme) -> Buffer {
-    update(state, Msg::Resize { width, height });
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    let keymap = Keymap::defaults();
-    terminal
-        .draw(|f| render(f, state, &keymap, &theme))
-        .unwrap();
-    terminal.backend().buffer().clone()
-}
-
-fn text(buffer: &Buffer) -> String {
-    let area = buffer.area;
-    let mut out = String::new();
-    for y in 0..area.height {
-        for x in 0..area.width {
-            out.push_str(buffer[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
-}
-
-fn screen(state: &mut State, width: u16, height: u16) -> String {
-    text(&draw(state, width, height, Theme::new(false)))
 }
 
 fn command(state: &mut State, text: &str) {
