@@ -13,7 +13,6 @@ Prints the Markdown report and puts it into BENCHMARKS.md.
 
 from __future__ import annotations
 
-import argparse
 import collections
 import datetime
 import json
@@ -28,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchmarks_md  # noqa: E402
-from inventory import Admin, children_cpu, cpu_model, process_cpu, tool_env  # noqa: E402
+from inventory import Admin, bench_arguments, children_cpu, cpu_model, process_cpu, tool_env  # noqa: E402
 
 SECTION = "## DR drill over 1,000 replicated secrets"
 COMMAND = "scripts/bench drill"
@@ -150,14 +149,7 @@ def version(argv: list[str]) -> str:
 
 
 def main() -> int:
-    p = argparse.ArgumentParser()
-    p.add_argument("--root", type=Path, required=True)
-    p.add_argument("--url", required=True)
-    p.add_argument("--strongroom", required=True)
-    p.add_argument("--emulator-python", required=True)
-    p.add_argument("--work", type=Path, required=True)
-    p.add_argument("--emulator-pid", type=int, required=True)
-    args = p.parse_args()
+    args = bench_arguments()
     admin = Admin(args.url)
     env = tool_env(args.work)
     load_before = os.getloadavg()[0]

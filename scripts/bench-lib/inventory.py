@@ -233,16 +233,23 @@ def calls_table(tools: list[Tool]) -> list[str]:
     return lines
 
 
-def main() -> int:
+def bench_arguments(*extra: str) -> argparse.Namespace:
+    """The arguments scripts/bench gives every bench: the checkout, the emulator's URL, the
+    binaries, a work directory and the emulator's pid; `extra` names more required ones."""
     p = argparse.ArgumentParser()
     p.add_argument("--root", type=Path, required=True)
     p.add_argument("--url", required=True)
     p.add_argument("--strongroom", required=True)
-    p.add_argument("--aws", required=True)
+    for name in extra:
+        p.add_argument(name, required=True)
     p.add_argument("--emulator-python", required=True)
     p.add_argument("--work", type=Path, required=True)
     p.add_argument("--emulator-pid", type=int, required=True)
-    args = p.parse_args()
+    return p.parse_args()
+
+
+def main() -> int:
+    args = bench_arguments("--aws")
     admin = Admin(args.url)
     env = tool_env(args.work)
     load_before = os.getloadavg()[0]

@@ -17,7 +17,6 @@ prints the Markdown report and puts it into BENCHMARKS.md.
 
 from __future__ import annotations
 
-import argparse
 import collections
 import datetime
 import json
@@ -35,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchmarks_md  # noqa: E402
 from drill import version  # noqa: E402
-from inventory import Admin, children_cpu, cpu_model, process_cpu, tool_env  # noqa: E402
+from inventory import Admin, bench_arguments, children_cpu, cpu_model, process_cpu, tool_env  # noqa: E402
 
 SECTION = "## Access review over 500 secrets"
 COMMAND = "scripts/bench review"
@@ -303,14 +302,7 @@ def pct(x: float | None) -> str:
 
 
 def main() -> int:
-    p = argparse.ArgumentParser()
-    p.add_argument("--root", type=Path, required=True)
-    p.add_argument("--url", required=True)
-    p.add_argument("--strongroom", required=True)
-    p.add_argument("--emulator-python", required=True)
-    p.add_argument("--work", type=Path, required=True)
-    p.add_argument("--emulator-pid", type=int, required=True)
-    args = p.parse_args()
+    args = bench_arguments()
     admin = Admin(args.url)
     env = tool_env(args.work)
     env["USER"] = "bench"
