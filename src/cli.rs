@@ -38,8 +38,15 @@ pub struct Cli {
     pub state_dir: Option<PathBuf>,
 
     /// CloudTrail log files or folders (.json, .json.gz, AWSLogs/... trees); repeatable.
+    /// Alone they are an offline source: no AWS call unless --aws, --profile, --region or
+    /// --endpoint-url is given too.
     #[arg(long, global = true, value_name = "PATH")]
     pub cloudtrail: Vec<PathBuf>,
+
+    /// Read live AWS with the default credentials even when --cloudtrail is given (log files
+    /// alone are read offline).
+    #[arg(long, global = true, conflicts_with_all = ["demo", "snapshot"])]
+    pub aws: bool,
 
     /// Audit policy (TOML). Default: <config dir>/policy.toml if present, else built-in defaults.
     #[arg(long, global = true, value_name = "FILE")]

@@ -184,10 +184,13 @@ async fn run(
             let filter = strongroom::trail::analysis::EventFilter {
                 secret_arns: match &secret {
                     Some(id) => {
-                        let arns = secret_arns(&state, id);
+                        // A deleted secret, or one of an account not loaded, is still found
+                        // by the name or ARN the records wrote.
+                        let mut arns = secret_arns(&state, id);
+                        arns.extend(state.events.references_to(id));
                         if arns.is_empty() {
                             color_eyre::eyre::bail!(
-                                "--secret {id}: no such secret in the inventory"
+                                "--secret {id}: no such secret in the inventory and no event names it"
                             );
                         }
                         arns

@@ -2,6 +2,7 @@
 //! Nothing here does I/O or reads the clock; time is always passed in.
 
 pub mod environment;
+pub mod fit;
 pub mod inventory;
 pub mod rotation;
 pub mod secret;

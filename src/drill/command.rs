@@ -91,6 +91,7 @@ pub async fn run(
             SourceKind::Live => "live",
             SourceKind::Demo => "demo",
             SourceKind::Snapshot(_) => "snapshot",
+            SourceKind::LogFiles(_) => "cloudtrail files",
         },
         accounts: info.accounts.iter().map(|a| a.id.clone()).collect(),
         regions_read: cells

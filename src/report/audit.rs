@@ -7,6 +7,7 @@ use crate::app::State;
 use crate::audit::finding::RULES;
 use crate::audit::{Finding, Severity};
 use crate::domain::untrusted::neutralise;
+use crate::report::csv_cell::SafeCsv;
 
 /// Every finding, worst first, then by secret and rule.
 pub fn sorted(state: &State) -> Vec<&Finding> {
@@ -63,26 +64,25 @@ pub fn json(state: &State) -> serde_json::Result<String> {
 }
 
 pub fn csv(state: &State) -> Result<String, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
+    let mut w = SafeCsv::new();
+    w.row([
         "severity", "rule", "controls", "secret", "region", "account", "message", "evidence", "arn",
     ])?;
     for f in sorted(state) {
         let evidence: Vec<String> = f.evidence.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        w.write_record([
+        w.row([
             f.severity.label(),
             f.rule.name(),
             &f.controls.join("; "),
-            &neutralise(&f.name),
+            &f.name,
             &f.region,
             &f.account,
-            &neutralise(&f.message),
-            &neutralise(&evidence.join("; ")),
-            &neutralise(&f.arn),
+            &f.message,
+            &evidence.join("; "),
+            &f.arn,
         ])?;
     }
-    let bytes = w.into_inner().map_err(|e| e.into_error())?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    w.finish()
 }
 
 pub fn table(state: &State) -> String {

@@ -3,15 +3,21 @@
 use serde_json::json;
 
 use crate::app::State;
+use crate::domain::fit::pad_end;
 use crate::domain::untrusted::neutralise;
+use crate::report::csv_cell::SafeCsv;
 use crate::trail::AccessEvent;
+use crate::trail::analysis::Mention;
 
+/// Every secret the event names; those the inventory lacks as written, marked.
 fn secret_names(state: &State, i: usize) -> String {
-    state.events.arns[i]
+    state
+        .events
+        .mentions(i)
         .iter()
-        .map(|a| crate::tui::views::events::short_name(a))
+        .map(Mention::spelled)
         .collect::<Vec<_>>()
-        .join(",")
+        .join(", ")
 }
 
 pub fn json(state: &State, rows: &[usize]) -> serde_json::Result<String> {
@@ -21,6 +27,14 @@ pub fn json(state: &State, rows: &[usize]) -> serde_json::Result<String> {
             let e: &AccessEvent = &state.events.events[i];
             let mut v = serde_json::to_value(e).unwrap_or_default();
             v["resolved_secrets"] = json!(state.events.arns[i]);
+            let missing: Vec<String> = state
+                .events
+                .mentions(i)
+                .into_iter()
+                .filter(Mention::missing)
+                .map(|m| m.text)
+                .collect();
+            v["not_in_inventory"] = json!(missing);
             v
         })
         .collect();
@@ -33,8 +47,8 @@ pub fn json(state: &State, rows: &[usize]) -> serde_json::Result<String> {
 }
 
 pub fn csv(state: &State, rows: &[usize]) -> Result<String, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
+    let mut w = SafeCsv::new();
+    w.row([
         "time",
         "account",
         "region",
@@ -49,40 +63,59 @@ pub fn csv(state: &State, rows: &[usize]) -> Result<String, csv::Error> {
     ])?;
     for &i in rows {
         let e = &state.events.events[i];
-        w.write_record([
+        w.row([
             e.time.to_rfc3339().as_str(),
             e.account.as_deref().unwrap_or(""),
             &e.region,
             &e.name,
             e.error_code.as_deref().unwrap_or("ok"),
-            &neutralise(&e.principal_label()),
-            &neutralise(e.principal.arn.as_deref().unwrap_or("")),
-            &neutralise(e.source_ip.as_deref().unwrap_or("")),
-            &neutralise(e.user_agent.as_deref().unwrap_or("")),
-            &neutralise(&secret_names(state, i)),
-            &neutralise(&e.event_id),
+            &e.principal_label(),
+            e.principal.arn.as_deref().unwrap_or(""),
+            e.source_ip.as_deref().unwrap_or(""),
+            e.user_agent.as_deref().unwrap_or(""),
+            &secret_names(state, i),
+            &e.event_id,
         ])?;
     }
-    let bytes = w.into_inner().map_err(|e| e.into_error())?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    w.finish()
 }
 
+/// Fixed columns, each value cut to its width with `…` so a long principal or error code
+/// never shifts the row; secrets last, whole, those the inventory lacks spelled out.
 pub fn table(state: &State, rows: &[usize]) -> String {
-    let mut out = format!(
-        "{:<20} {:<14} {:<22} {:<8} {:<34} {:<16} {}\n",
-        "TIME (UTC)", "REGION", "EVENT", "OUTCOME", "PRINCIPAL", "SOURCE IP", "SECRETS"
+    const WIDTHS: [usize; 6] = [19, 14, 22, 14, 34, 16];
+    let line = |cells: [&str; 6], last: &str| {
+        let mut text: String = cells
+            .iter()
+            .zip(WIDTHS)
+            .map(|(c, w)| pad_end(c, w) + " ")
+            .collect();
+        text.push_str(last);
+        text.trim_end().to_string() + "\n"
+    };
+    let mut out = line(
+        [
+            "TIME (UTC)",
+            "REGION",
+            "EVENT",
+            "OUTCOME",
+            "PRINCIPAL",
+            "SOURCE IP",
+        ],
+        "SECRETS",
     );
     for &i in rows {
         let e = &state.events.events[i];
-        out.push_str(&format!(
-            "{:<20} {:<14} {:<22} {:<8} {:<34} {:<16} {}\n",
-            e.time.format("%Y-%m-%d %H:%M:%S"),
-            neutralise(&e.region),
-            neutralise(&e.name),
-            neutralise(e.error_code.as_deref().unwrap_or("ok")),
-            neutralise(&e.principal_label()),
-            neutralise(e.source_ip.as_deref().unwrap_or("-")),
-            neutralise(&secret_names(state, i)),
+        out.push_str(&line(
+            [
+                &e.time.format("%Y-%m-%d %H:%M:%S").to_string(),
+                &neutralise(&e.region),
+                &neutralise(&e.name),
+                &neutralise(e.error_code.as_deref().unwrap_or("ok")),
+                &neutralise(&e.principal_label()),
+                &neutralise(e.source_ip.as_deref().unwrap_or("-")),
+            ],
+            &neutralise(&secret_names(state, i)),
         ));
     }
     out.push_str(&format!("\n{} events\n", rows.len()));

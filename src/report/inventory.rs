@@ -8,6 +8,7 @@ use crate::app::columns::{self, Column, SPECS};
 use crate::domain::rotation::next_due;
 use crate::domain::untrusted::neutralise;
 use crate::domain::{CellHealth, Entry, RotationStatus, Tag, Version, environment_of};
+use crate::report::csv_cell::SafeCsv;
 
 #[derive(Serialize)]
 pub struct Report<'a> {
@@ -130,23 +131,22 @@ pub fn json(state: &State) -> serde_json::Result<String> {
     serde_json::to_string_pretty(&build(state))
 }
 
-/// Every column, one row per secret; text is neutralised so a terminal can show it safely.
+/// Every column, one row per secret; every cell is safe for a terminal and a spreadsheet.
 pub fn csv(state: &State) -> Result<String, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = SafeCsv::new();
     let mut header: Vec<&str> = SPECS.iter().map(|s| s.title).collect();
     header.push("ARN");
-    w.write_record(&header)?;
+    w.row(&header)?;
     for &i in &state.rows {
         let entry = &state.inventory.entries[i];
         let mut row: Vec<String> = SPECS
             .iter()
             .map(|s| columns::text(s.column, entry, &state.ctx()))
             .collect();
-        row.push(neutralise(&entry.secret.arn).into_owned());
-        w.write_record(&row)?;
+        row.push(entry.secret.arn.clone());
+        w.row(&row)?;
     }
-    let bytes = w.into_inner().map_err(|e| e.into_error())?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    w.finish()
 }
 
 /// An aligned plain-text table of the columns an operator reads first.
@@ -184,20 +184,23 @@ pub fn table(state: &State) -> String {
     out
 }
 
-/// Failed cells, one line each, for stderr.
+/// Failed cells for stderr: one line per distinct reason (no credentials fails every cell the
+/// same way: said once, with the cells it hides).
 pub fn failures(state: &State) -> Vec<String> {
-    state
-        .cells
-        .iter()
-        .filter(|(_, cs)| !matches!(cs.health, CellHealth::Ok | CellHealth::Loading))
-        .map(|(cell, cs)| {
-            format!(
-                "strongroom: account {} region {}: {} ({})",
-                cell.account,
-                cell.region,
-                cs.health.label(),
-                neutralise(cs.health.detail().unwrap_or(""))
-            )
-        })
+    let mut reasons: Vec<(String, Vec<String>)> = Vec::new();
+    for (cell, cs) in &state.cells {
+        if matches!(cs.health, CellHealth::Ok | CellHealth::Loading) {
+            continue;
+        }
+        let reason = neutralise(cs.health.detail().unwrap_or("")).into_owned();
+        let place = format!("{} {} {}", cell.account, cell.region, cs.health.label());
+        match reasons.iter_mut().find(|(r, _)| *r == reason) {
+            Some((_, places)) => places.push(place),
+            None => reasons.push((reason, vec![place])),
+        }
+    }
+    reasons
+        .into_iter()
+        .map(|(reason, places)| format!("strongroom: {reason} ({})", places.join(", ")))
         .collect()
 }

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::untrusted::neutralise;
+use crate::report::csv_cell::SafeCsv;
 use crate::review::pack::{LoggedDecision, Pack};
 use crate::review::table::{allowed, policy_line};
 use crate::review::{Highlight, SecretReview};
@@ -210,10 +211,10 @@ pub fn markdown(pack: &Pack) -> String {
 
 /// The pack as CSV records (see [`CSV_COLUMNS`]); the seal record is added by the caller.
 pub fn csv(pack: &Pack) -> Result<String, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(CSV_COLUMNS)?;
+    let mut w = SafeCsv::new();
+    w.row(CSV_COLUMNS)?;
     let r = &pack.review;
-    let mut rec = |fields: [&str; 17]| w.write_record(fields.map(spreadsheet_safe));
+    let mut rec = |fields: [&str; 17]| w.row(fields);
     let detail = format!(
         "review {}; window {} (reads since {}); source {} ({}); observed {}; exported {} by {}; decision log: {}",
         r.id,
@@ -343,8 +344,7 @@ pub fn csv(pack: &Pack) -> Result<String, csv::Error> {
             &utc(&d.at),
         ])?;
     }
-    let bytes = w.into_inner().map_err(|e| e.into_error())?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    w.finish()
 }
 
 fn chain_text(pack: &Pack) -> String {
@@ -387,14 +387,4 @@ fn md(text: &str) -> String {
         .replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace(['\r', '\n'], " ")
-}
-
-/// Neutralised, and a leading `= + - @` quoted so spreadsheets do not run it as a formula.
-fn spreadsheet_safe(text: &str) -> String {
-    let text = neutralise(text);
-    if text.starts_with(['=', '+', '-', '@']) {
-        format!("'{text}")
-    } else {
-        text.into_owned()
-    }
 }

@@ -384,6 +384,7 @@ pub fn kind_name(kind: &SourceKind) -> &'static str {
         SourceKind::Live => "live",
         SourceKind::Demo => "demo",
         SourceKind::Snapshot(_) => "snapshot",
+        SourceKind::LogFiles(_) => "cloudtrail files",
     }
 }
 

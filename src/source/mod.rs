@@ -5,6 +5,7 @@ pub mod aws;
 pub mod demo;
 pub mod open;
 pub mod snapshot;
+mod snapshot_salvage;
 pub mod snapshot_source;
 
 use futures::future::BoxFuture;
@@ -16,6 +17,8 @@ use crate::domain::{Account, Cell, CellHealth, ReplicaStatus, Secret};
 pub enum SourceKind {
     Demo,
     Snapshot(String),
+    /// CloudTrail log files alone (`--cloudtrail` with no AWS flag): events, no inventory.
+    LogFiles(String),
     Live,
 }
 

@@ -19,6 +19,16 @@ pub struct Opened {
     pub problems: Vec<String>,
 }
 
+/// `--cloudtrail` with nothing that names AWS (`--profile`, `--region`, `--endpoint-url`,
+/// `--aws`): the log files are the whole source, read with no account and no network.
+pub fn offline_log_files(cli: &Cli) -> bool {
+    !cli.cloudtrail.is_empty()
+        && !cli.aws
+        && cli.profile.is_empty()
+        && cli.region.is_empty()
+        && cli.endpoint_url.is_none()
+}
+
 /// Opens the source of `cli`. `extra_region` is read too on live AWS (the DR region of a drill):
 /// added to `--region` when regions are given, else to each profile's own region.
 pub async fn open(
@@ -41,6 +51,32 @@ pub async fn open(
             source: Arc::new(SnapshotSource::new(loaded.snapshot, kind)),
             aws: None,
             problems: loaded.problems,
+        });
+    }
+    if offline_log_files(cli) {
+        let paths: Vec<String> = cli
+            .cloudtrail
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        let snap = snapshot::Snapshot {
+            schema_version: snapshot::SCHEMA_VERSION,
+            captured_at: Utc::now(),
+            source: "CloudTrail log files".into(),
+            accounts: Vec::new(),
+            regions: Vec::new(),
+            cells: Vec::new(),
+            secrets: Vec::new(),
+            events: Vec::new(),
+            access_events: Vec::new(),
+        };
+        return Ok(Opened {
+            source: Arc::new(SnapshotSource::new(
+                snap,
+                SourceKind::LogFiles(paths.join(", ")),
+            )),
+            aws: None,
+            problems: Vec::new(),
         });
     }
     let mut regions = cli.region.clone();

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::snapshot_salvage::salvage;
 use crate::domain::{Account, Cell, CellHealth, Secret};
 
 /// The schema this build writes and the newest it reads.
@@ -87,16 +88,24 @@ pub fn parse(text: &str, origin: &str) -> Result<Loaded, SnapshotError> {
         path: origin.to_string(),
         reason,
     };
+    let mut cut = None;
     let mut root: serde_json::Map<String, Value> = match serde_json::from_str(text) {
         Ok(Value::Object(map)) => map,
         Ok(_) => return Err(corrupt("the top level is not a JSON object".into())),
-        Err(e) => {
-            return Err(corrupt(format!(
-                "invalid JSON at line {}, column {}: {e}",
-                e.line(),
-                e.column()
-            )));
-        }
+        Err(e) => match salvage(text) {
+            // Cut short or broken part-way: keep every whole record before the break.
+            Some(salvaged) if salvaged.root.contains_key("schema_version") => {
+                cut = Some(salvaged.brk);
+                salvaged.root
+            }
+            _ => {
+                return Err(corrupt(format!(
+                    "invalid JSON at line {}, column {}: {e}",
+                    e.line(),
+                    e.column()
+                )));
+            }
+        },
     };
     let version = root
         .get("schema_version")
@@ -114,8 +123,15 @@ pub fn parse(text: &str, origin: &str) -> Result<Loaded, SnapshotError> {
         None => Vec::new(),
     };
     root.insert("secrets".into(), Value::Array(Vec::new()));
-    let mut snapshot: Snapshot =
-        serde_json::from_value(Value::Object(root)).map_err(|e| corrupt(e.to_string()))?;
+    let mut snapshot: Snapshot = serde_json::from_value(Value::Object(root)).map_err(|e| {
+        corrupt(match &cut {
+            Some(b) => format!(
+                "it breaks at line {}, column {} (in {}: {}) before its header is complete ({e})",
+                b.line, b.column, b.at, b.reason
+            ),
+            None => e.to_string(),
+        })
+    })?;
     let mut problems = Vec::new();
     for (i, item) in raw_secrets.into_iter().enumerate() {
         let name = item
@@ -127,6 +143,21 @@ pub fn parse(text: &str, origin: &str) -> Result<Loaded, SnapshotError> {
             Ok(secret) => snapshot.secrets.push(secret),
             Err(e) => problems.push(format!("{origin}: secrets[{i}]{name} skipped: {e}")),
         }
+    }
+    if let Some(b) = cut {
+        problems.insert(
+            0,
+            format!(
+                "{origin} breaks at line {}, column {} (in {}: {}); kept the {} secrets and {} \
+                 events before it, the rest of the file is lost",
+                b.line,
+                b.column,
+                b.at,
+                b.reason,
+                snapshot.secrets.len(),
+                snapshot.events.len() + snapshot.access_events.len()
+            ),
+        );
     }
     Ok(Loaded { snapshot, problems })
 }
@@ -179,6 +210,52 @@ mod tests {
             .to_string();
         assert!(err.contains("t.json"), "{err}");
         assert!(err.contains("line 3"), "{err}");
+    }
+
+    #[test]
+    fn a_truncated_demo_keeps_every_whole_record_before_the_cut() {
+        let whole = include_str!("../../assets/demo-snapshot.json");
+        let mut end = 50_000;
+        while !whole.is_char_boundary(end) {
+            end -= 1;
+        }
+        let cut = &whole[..end];
+        let loaded = parse(cut, "cut.json").expect("the whole records load");
+        let full = parse(whole, "demo").unwrap();
+        // Every secret line that ends before the cut is whole and kept.
+        let whole_lines = cut
+            .lines()
+            .filter(|l| l.starts_with("{\"arn\"") && l.ends_with("},"))
+            .count();
+        assert_eq!(loaded.snapshot.secrets.len(), whole_lines);
+        assert!(whole_lines > 10, "{whole_lines}");
+        assert_eq!(
+            loaded.snapshot.secrets[..],
+            full.snapshot.secrets[..whole_lines]
+        );
+        let line = cut.lines().count();
+        let first = &loaded.problems[0];
+        assert!(
+            first.starts_with(&format!("cut.json breaks at line {line}, column ")),
+            "{first}"
+        );
+        assert!(
+            first.contains(&format!("in secrets[{whole_lines}]")),
+            "{first}"
+        );
+        assert!(
+            first.contains(&format!("kept the {whole_lines} secrets")),
+            "{first}"
+        );
+    }
+
+    #[test]
+    fn a_file_cut_inside_its_header_names_the_break() {
+        let err = parse("{\"schema_version\": 1, \"captured_at\": \"2026-", "t.json")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("breaks at line 1"), "{err}");
+        assert!(err.contains("captured_at"), "{err}");
     }
 
     #[test]

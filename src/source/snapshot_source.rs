@@ -48,6 +48,7 @@ impl InventorySource for SnapshotSource {
         let (label, simulate) = match &self.kind {
             SourceKind::Demo => ("the demo fleet".to_string(), true),
             SourceKind::Snapshot(path) => (format!("snapshot {path}"), false),
+            SourceKind::LogFiles(paths) => (format!("CloudTrail files {paths}"), false),
             SourceKind::Live => (self.snapshot.source.clone(), false),
         };
         std::sync::Arc::new(crate::incident::offline::OfflineExecutor::new(
@@ -62,6 +63,7 @@ impl InventorySource for SnapshotSource {
         let label = match &self.kind {
             SourceKind::Demo => "DEMO".to_string(),
             SourceKind::Snapshot(path) => format!("snapshot {path}"),
+            SourceKind::LogFiles(paths) => format!("CloudTrail files {paths}"),
             SourceKind::Live => self.snapshot.source.clone(),
         };
         SourceInfo {
@@ -122,6 +124,9 @@ impl InventorySource for SnapshotSource {
             SourceKind::Demo => {
                 ResourcePolicies::NoneInSource("the demo fleet has no resource policies".into())
             }
+            SourceKind::LogFiles(_) => ResourcePolicies::Unknown(
+                "CloudTrail log files do not record resource policies".into(),
+            ),
             _ => ResourcePolicies::Unknown("a snapshot does not record resource policies".into()),
         };
         async move { answer }.boxed()

@@ -38,6 +38,24 @@ impl SecretRef {
     }
 }
 
+/// `arn:aws:secretsmanager:r:a:secret:/x/y-AbCdEf` → `/x/y`.
+pub fn short_name(arn: &str) -> &str {
+    let name = arn.split_once(":secret:").map_or(arn, |(_, n)| n);
+    match name.rsplit_once('-') {
+        Some((base, suffix)) if suffix.len() == 6 => base,
+        _ => name,
+    }
+}
+
+/// The secret name a SecretId carries: a name as it is, an ARN's name without its suffix.
+pub fn name_in(id: &str) -> &str {
+    if id.contains(":secret:") {
+        short_name(id)
+    } else {
+        id
+    }
+}
+
 /// The `-XXXXXX` that Secrets Manager appends to a secret's name in its ARN.
 fn has_suffix(name: &str) -> bool {
     name.rsplit_once('-')

@@ -79,7 +79,22 @@ pub fn cell_loaded(
             cs.loaded_at = Some(at);
             state.listings.insert(cell, secrets);
         }
-        Err(CellError { health }) => cs.health = health,
+        Err(CellError { health }) => {
+            // The same sentence as the empty state and the headless commands: what happened
+            // and what to do next, on the bottom line until something else is said.
+            let text = health
+                .detail()
+                .map(|d| format!("{} {}: {d}", cell.account, cell.region));
+            cs.health = health;
+            if let Some(text) = text
+                && state.notice.is_none()
+            {
+                state.notice = Some(Notice {
+                    level: NoticeLevel::Warning,
+                    text,
+                });
+            }
+        }
     }
     if !state.loading() {
         state.last_refresh = Some(at);

@@ -257,6 +257,11 @@ pub fn notes(state: &State) -> Vec<String> {
              the review against AWS to read them."
                 .to_string(),
         ),
+        SourceKind::LogFiles(_) => notes.push(
+            "CloudTrail log files hold no inventory and no resource policies: only who read \
+             is known here. Run the review against AWS to read who may."
+                .to_string(),
+        ),
         SourceKind::Live => {}
     }
     if state.review.span.num_days() > CLOUDTRAIL_DAYS && state.live_events {

@@ -7,9 +7,8 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_runtime::client::retries::RetryPartition;
 
-use super::{AwsSource, Profile, errors};
+use super::{AwsSource, Profile, diagnose, errors, profiles};
 use crate::domain::{Account, Cell};
-use crate::source::CellError;
 
 #[derive(Debug, Clone, Default)]
 pub struct AwsOptions {
@@ -28,9 +27,12 @@ pub struct AwsOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
     #[error(
-        "no region: profile {0} sets none and no --region was given. Pass --region (repeatable) or set AWS_REGION."
+        "No region: profile {0} sets none and no --region was given: pass --region (repeatable), set AWS_REGION, or run `aws configure`; `strongroom --demo` needs no account."
     )]
     NoRegion(String),
+    /// Said in full by [`super::diagnose::sentence`].
+    #[error("{0}")]
+    ProfileNotFound(String),
 }
 
 fn timeouts() -> TimeoutConfig {
@@ -50,11 +52,34 @@ pub async fn connect(opts: &AwsOptions) -> Result<AwsSource, ConnectError> {
     } else {
         opts.profiles.iter().cloned().map(Some).collect()
     };
+    // A profile name that no config file defines would fall through to IMDS and say "no
+    // credentials"; it is named as what it is instead.
+    let unknown: Vec<bool> = names
+        .iter()
+        .map(|n| {
+            n.as_deref()
+                .is_some_and(|n| profiles::defined(n) == Some(false))
+        })
+        .collect();
+    if let Some(first) = names.first().and_then(Option::as_deref)
+        && unknown.iter().all(|u| *u)
+    {
+        let ctx = diagnose::Context {
+            profile: Some(first),
+            region: None,
+        };
+        return Err(ConnectError::ProfileNotFound(diagnose::sentence(
+            diagnose::Problem::ProfileNotFound,
+            ctx,
+            None,
+        )));
+    }
     let configs =
         futures::future::join_all(names.iter().map(|n| load_config(opts, n.as_deref()))).await;
     let mut regions = opts.regions.clone();
     if regions.is_empty() {
-        for (name, config) in names.iter().zip(&configs) {
+        let known = names.iter().zip(&configs).zip(&unknown);
+        for ((name, config), _) in known.filter(|(_, unknown)| !**unknown) {
             let region = config.region().map(|r| r.to_string()).ok_or_else(|| {
                 ConnectError::NoRegion(name.clone().unwrap_or_else(|| "default".into()))
             })?;
@@ -67,7 +92,8 @@ pub async fn connect(opts: &AwsOptions) -> Result<AwsSource, ConnectError> {
         names
             .iter()
             .zip(configs)
-            .map(|(name, config)| resolve(name.clone(), config)),
+            .zip(unknown)
+            .map(|((name, config), unknown)| resolve(name.clone(), config, unknown)),
     )
     .await;
     let label = match opts.profiles.as_slice() {
@@ -118,9 +144,25 @@ async fn load_config(opts: &AwsOptions, profile: Option<&str>) -> SdkConfig {
     config
 }
 
-async fn resolve(name: Option<String>, config: SdkConfig) -> Profile {
-    let sts = aws_sdk_sts::Client::new(&config);
+async fn resolve(name: Option<String>, config: SdkConfig, unknown: bool) -> Profile {
     let label = name.clone().unwrap_or_else(|| "default".into());
+    if unknown {
+        let ctx = diagnose::Context {
+            profile: name.as_deref(),
+            region: None,
+        };
+        let text = diagnose::sentence(diagnose::Problem::ProfileNotFound, ctx, None);
+        return Profile {
+            account: Account {
+                id: format!("profile:{label}"),
+                alias: None,
+                profile: name,
+            },
+            config,
+            failure: Some(crate::source::CellError::forbidden(text)),
+        };
+    }
+    let sts = aws_sdk_sts::Client::new(&config);
     match sts.get_caller_identity().send().await {
         Ok(out) => Profile {
             account: Account {
@@ -132,19 +174,14 @@ async fn resolve(name: Option<String>, config: SdkConfig) -> Profile {
             failure: None,
         },
         Err(e) => {
-            let mut failure = errors::classify(e);
-            if let Some(detail) = failure.health.detail().map(str::to_string) {
-                failure = CellError {
-                    health: match failure.health {
-                        crate::domain::CellHealth::Down(_) => {
-                            crate::domain::CellHealth::Down(format!("profile {label}: {detail}"))
-                        }
-                        _ => crate::domain::CellHealth::Forbidden(format!(
-                            "profile {label}: cannot resolve the account ({detail})"
-                        )),
-                    },
-                };
-            }
+            let region = config.region().map(|r| r.to_string());
+            let failure = errors::classify_in(
+                e,
+                diagnose::Context {
+                    profile: name.as_deref(),
+                    region: region.as_deref(),
+                },
+            );
             Profile {
                 account: Account {
                     id: format!("profile:{label}"),

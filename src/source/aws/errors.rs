@@ -1,62 +1,59 @@
-//! SDK errors sorted into what a cell's health shows: throttled, down, forbidden, or failed.
+//! SDK errors sorted into what a cell's health shows (throttled, down, forbidden, or failed),
+//! each with one sentence that says what happened and what to do; the SDK's whole error chain
+//! goes to the log, never to the screen.
 
 use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
+use super::diagnose::{self, Context, Problem};
 use crate::source::CellError;
-
-const THROTTLING: &[&str] = &[
-    "ThrottlingException",
-    "Throttling",
-    "TooManyRequestsException",
-    "RequestLimitExceeded",
-];
-const FORBIDDEN: &[&str] = &[
-    "AccessDeniedException",
-    "AccessDenied",
-    "UnrecognizedClientException",
-    "InvalidClientTokenId",
-    "ExpiredTokenException",
-    "ExpiredToken",
-    "InvalidSignatureException",
-];
 
 pub fn classify<E, R>(err: SdkError<E, R>) -> CellError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
-    match &err {
-        SdkError::TimeoutError(_) => CellError::down("timed out"),
-        SdkError::DispatchFailure(f) => {
-            let why = if f.is_timeout() {
-                "timed out".to_string()
-            } else if f.is_io() {
-                "connection failed".to_string()
-            } else {
-                "unreachable".to_string()
-            };
-            CellError::down(format!("{why}: {}", DisplayErrorContext(&err)))
+    classify_in(err, Context::default())
+}
+
+/// [`classify`], with the profile and region the call was made for, named in the sentence.
+pub fn classify_in<E, R>(err: SdkError<E, R>, ctx: Context<'_>) -> CellError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let chain = DisplayErrorContext(&err).to_string();
+    tracing::warn!(
+        profile = ctx.profile.unwrap_or("default"),
+        region = ctx.region.unwrap_or("-"),
+        "AWS call failed: {chain}"
+    );
+    let code = match &err {
+        SdkError::ServiceError(_) | SdkError::ResponseError(_) => err.code().map(str::to_string),
+        _ => None,
+    };
+    let problem = match &err {
+        SdkError::TimeoutError(_) => Problem::TimedOut,
+        SdkError::DispatchFailure(f) if f.is_timeout() => Problem::TimedOut,
+        SdkError::DispatchFailure(f) if f.is_io() && !mentions_credentials(&chain) => {
+            Problem::Unreachable
         }
-        _ => {
-            let code = err.code().unwrap_or("Unknown").to_string();
-            let message = err.message().unwrap_or_default().to_string();
-            let text = if message.is_empty() {
-                code.clone()
-            } else {
-                format!("{code}: {message}")
-            };
-            if THROTTLING.contains(&code.as_str()) {
-                CellError::throttled(text)
-            } else if FORBIDDEN.contains(&code.as_str()) {
-                CellError::forbidden(text)
-            } else if matches!(
-                code.as_str(),
-                "ServiceUnavailable" | "ServiceUnavailableException" | "InternalFailure"
-            ) {
-                CellError::down(text)
-            } else {
-                CellError::failed(text)
-            }
-        }
+        _ => diagnose::problem(code.as_deref(), &chain),
+    };
+    let said = match &err {
+        SdkError::ServiceError(_) | SdkError::ResponseError(_) => err.message().unwrap_or(""),
+        _ => "",
+    };
+    let text = diagnose::explain(problem, ctx, code.as_deref(), said);
+    match problem {
+        Problem::Throttled => CellError::throttled(text),
+        Problem::Unreachable | Problem::TimedOut | Problem::ServiceDown => CellError::down(text),
+        Problem::Other => CellError::failed(text),
+        _ => CellError::forbidden(text),
     }
+}
+
+/// Credential loading fails inside the request (IMDS, SSO): that is not the service being down.
+fn mentions_credentials(chain: &str) -> bool {
+    let text = chain.to_ascii_lowercase();
+    text.contains("credential") || text.contains("sso") || text.contains("profile")
 }

@@ -5,10 +5,12 @@
 pub mod cloudtrail;
 mod connect;
 mod convert;
+pub mod diagnose;
 pub mod drill;
 pub(crate) mod errors;
 pub mod policies;
 mod policies_port;
+mod profiles;
 pub mod rate_limit;
 pub mod runbook;
 
@@ -229,7 +231,15 @@ async fn list_cell(
         .send();
     let mut secrets = Vec::new();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(errors::classify)?;
+        let page = page.map_err(|e| {
+            errors::classify_in(
+                e,
+                diagnose::Context {
+                    profile: None,
+                    region: Some(&cell.region),
+                },
+            )
+        })?;
         let start = secrets.len();
         secrets.extend(
             page.secret_list()

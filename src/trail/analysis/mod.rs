@@ -7,6 +7,7 @@
 
 mod filter;
 mod hints;
+mod mentions;
 mod readers;
 #[cfg(test)]
 mod testing;
@@ -22,6 +23,7 @@ use crate::domain::Secret;
 
 pub use filter::EventFilter;
 pub use hints::{Hint, Severity};
+pub use mentions::Mention;
 pub use readers::{PrincipalSummary, Reader, SecretReads};
 
 /// Events newest first, with what the questions below need worked out once.

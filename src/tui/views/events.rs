@@ -6,8 +6,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table};
 
 use crate::app::State;
+use crate::domain::fit::{cut_end, cut_start};
 use crate::domain::untrusted::neutralise;
-use crate::trail::{AccessEvent, SecretRef};
+use crate::trail::AccessEvent;
+use crate::trail::analysis::Mention;
 use crate::tui::theme::Theme;
 
 pub const HINT: &str =
@@ -32,6 +34,15 @@ pub fn heading(state: &State) -> String {
     }
     if f.writes_only {
         h.push_str(" · writes only");
+    }
+    // Rows near the cursor are the ones on screen; the legend appears when one needs it.
+    let start = state.ev.cursor.offset.min(state.ev.rows.len());
+    let on_screen = &state.ev.rows[start..(start + 60).min(state.ev.rows.len())];
+    if on_screen
+        .iter()
+        .any(|&i| state.events.mentions(i).iter().any(Mention::missing))
+    {
+        h.push_str(" · ?=not in inventory");
     }
     h
 }
@@ -84,19 +95,19 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     } else {
         ("%m-%d %H:%M:%S", 14)
     };
-    let mut widths = vec![
-        Constraint::Length(time_w),
-        Constraint::Length(14),
-        Constraint::Length(if wide { 22 } else { 16 }),
-        Constraint::Length(if wide { 28 } else { 16 }),
-    ];
+    let mut fixed: Vec<u16> = vec![time_w, 14, if wide { 22 } else { 16 }];
+    fixed.push(if wide { 28 } else { 16 });
     let mut titles = vec!["TIME (UTC)", "REGION", "EVENT", "PRINCIPAL"];
     if wide {
-        widths.push(Constraint::Length(16));
+        fixed.push(16);
         titles.push("SOURCE IP");
     }
-    widths.push(Constraint::Fill(1));
     titles.push("SECRET / ERROR");
+    // What the last column gets: the rest of the line after the fixed ones and their gaps.
+    let used: u16 = fixed.iter().map(|w| w + 1).sum();
+    let last_w = usize::from(area.width.saturating_sub(used));
+    let mut widths: Vec<Constraint> = fixed.iter().map(|&w| Constraint::Length(w)).collect();
+    widths.push(Constraint::Fill(1));
     let height = usize::from(area.height.saturating_sub(1));
     let start = state.ev.cursor.offset.min(state.ev.rows.len());
     let end = (start + height).min(state.ev.rows.len());
@@ -105,11 +116,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .enumerate()
         .map(|(i, &idx)| {
             let e = &state.events.events[idx];
+            let cut = |text: &str, col: usize| cut_end(&neutralise(text), usize::from(fixed[col]));
             let mut cells = vec![
                 Line::from(e.time.format(time_fmt).to_string()),
-                Line::from(neutralise(&e.region).into_owned()),
+                Line::from(cut(&e.region, 1)),
                 Line::from(Span::styled(
-                    neutralise(&e.name).into_owned(),
+                    cut(&e.name, 2),
                     if e.failed() {
                         theme.bad()
                     } else if e.is_write() {
@@ -118,16 +130,16 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                         ratatui::style::Style::new()
                     },
                 )),
-                Line::from(neutralise(&e.principal_label()).into_owned()),
+                Line::from(cut(state.events.principal_label(idx), 3)),
             ];
             if wide {
-                cells.push(Line::from(
-                    neutralise(e.source_ip.as_deref().unwrap_or("-")).into_owned(),
-                ));
+                cells.push(Line::from(cut(e.source_ip.as_deref().unwrap_or("-"), 4)));
             }
-            cells.push(Line::from(
-                neutralise(&last_column(e, &state.events.arns[idx])).into_owned(),
-            ));
+            cells.push(Line::from(last_column(
+                e,
+                &state.events.mentions(idx),
+                last_w,
+            )));
             let row = Row::new(cells);
             if start + i == state.ev.cursor.selected {
                 row.style(theme.selected())
@@ -143,36 +155,40 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     );
 }
 
-/// The secret(s) an event touched (by name), then its error if it failed.
-fn last_column(e: &AccessEvent, arns: &[String]) -> String {
-    let mut text = arns
-        .iter()
-        .map(|a| short_name(a))
-        .collect::<Vec<_>>()
-        .join(", ");
-    if text.is_empty() {
-        text = e
-            .secrets
-            .iter()
-            .map(|r| match r {
-                SecretRef::Filter { key, values } => format!("filter {key}={}", values.join("|")),
-                SecretRef::Arn(a) | SecretRef::PartialArn(a) => short_name(a).to_string(),
-                SecretRef::Name(n) => n.clone(),
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-    }
+/// The error if the event failed, then the secret(s) it named: inventory secrets by name,
+/// the ones it lacks as written with a `?`. Each name keeps its tail when the column is narrow.
+fn last_column(e: &AccessEvent, mentions: &[Mention], width: usize) -> String {
+    let mut text = String::new();
     if let Some(code) = &e.error_code {
-        text = format!("{code}  {text}");
+        text = format!("{} ", cut_end(&neutralise(code), (width / 2).max(8)));
+    }
+    let room = width.saturating_sub(text.chars().count());
+    match mentions {
+        [] => {}
+        // One name keeps its tail (where names differ) and its `?` mark.
+        [one] => {
+            let name = neutralise(&one.text);
+            if one.missing() {
+                text.push('?');
+                text.push_str(&cut_start(&name, room.saturating_sub(1)));
+            } else if one.filter {
+                text.push_str(&cut_end(&name, room));
+            } else {
+                text.push_str(&cut_start(&name, room));
+            }
+        }
+        many => {
+            let names: Vec<String> = many
+                .iter()
+                .map(|m| {
+                    let mark = if m.missing() { "?" } else { "" };
+                    format!("{mark}{}", neutralise(&m.text))
+                })
+                .collect();
+            text.push_str(&cut_end(&names.join(", "), room));
+        }
     }
     text
 }
 
-/// `arn:aws:secretsmanager:r:a:secret:/x/y-AbCdEf` → `/x/y`.
-pub fn short_name(arn: &str) -> &str {
-    let name = arn.split_once(":secret:").map_or(arn, |(_, n)| n);
-    match name.rsplit_once('-') {
-        Some((base, suffix)) if suffix.len() == 6 => base,
-        _ => name,
-    }
-}
+pub use crate::trail::secret_ref::short_name;

@@ -8,6 +8,7 @@ use ratatui::widgets::{Paragraph, Row, Table, Wrap};
 use crate::app::State;
 use crate::app::columns::{self, Column};
 use crate::domain::RotationStatus;
+use crate::domain::fit::cut_start;
 use crate::domain::untrusted::neutralise;
 use crate::tui::theme::Theme;
 
@@ -43,6 +44,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             other => Constraint::Length(other.spec().width),
         })
         .collect();
+    // The name column gets what the others leave; a longer name keeps its tail, where
+    // `/clarivum/prod/payments/...` differ.
+    let others: u16 = cols
+        .iter()
+        .filter(|c| **c != Column::Name)
+        .map(|c| c.spec().width + 1)
+        .sum();
+    let name_w = usize::from(area.width.saturating_sub(others).max(20));
     let header = Row::new(cols.iter().map(|c| {
         let mut t = c.title().to_string();
         if *c == state.sort.column {
@@ -69,6 +78,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                     };
                     Line::from(Span::styled(text, style))
                 }
+                Column::Name => Line::from(cut_start(&text, name_w)),
                 _ => Line::from(text),
             }
         });
@@ -98,18 +108,24 @@ fn empty_message(state: &State) -> String {
             if n == 1 { "" } else { "s" }
         )
     } else if state.cells.values().all(|c| c.health.detail().is_some()) && !state.cells.is_empty() {
-        let mut msg = "No region could be read:\n".to_string();
+        // One line per reason (no credentials fails every cell alike), then where.
+        let mut reasons: Vec<(String, Vec<String>)> = Vec::new();
         for (cell, cs) in &state.cells {
-            msg.push_str(&format!(
-                "  {} {}: {} {}\n",
-                cell.account,
-                cell.region,
-                cs.health.label(),
-                neutralise(cs.health.detail().unwrap_or(""))
-            ));
+            let reason = neutralise(cs.health.detail().unwrap_or("")).into_owned();
+            let place = format!("{} {}", cell.account, cell.region);
+            match reasons.iter_mut().find(|(r, _)| *r == reason) {
+                Some((_, places)) => places.push(place),
+                None => reasons.push((reason, vec![place])),
+            }
         }
+        let mut msg = "No region could be read.\n".to_string();
+        for (reason, places) in reasons {
+            msg.push_str(&format!("\n{reason}\n  ({})\n", places.join(", ")));
+        }
+        msg.push('\n');
         msg.push_str(
-            "Check credentials (--profile), regions (--region) and the network, then press r.",
+            "Press r to try again once it is fixed; q quits. The full error is in the log \
+             (STRONGROOM_LOG=debug).",
         );
         msg
     } else {
