@@ -249,6 +249,7 @@ pub struct State {
 
 impl State {
     pub fn new(source: SourceInfo, read_only: bool, now: DateTime<Utc>) -> Self {
+        let log_files_only = matches!(source.kind, crate::source::SourceKind::LogFiles(_));
         let cells = source
             .cells
             .iter()
@@ -280,7 +281,12 @@ impl State {
             filter: String::new(),
             mode: Mode::Normal,
             prompt: String::new(),
-            view: View::Inventory,
+            // Log files alone carry events and no inventory: they open where their data is.
+            view: if log_files_only {
+                View::Events
+            } else {
+                View::Inventory
+            },
             back: Vec::new(),
             detail: None,
             detail_scroll: 0,

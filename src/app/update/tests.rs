@@ -496,3 +496,41 @@ fn live_fetch_pages_land_when_it_ends_and_esc_keeps_what_arrived() {
     assert_eq!(ids.len(), 2, "de-duplicated by event id: {ids:?}");
     assert_eq!(state.events.arns[0], vec![arn]);
 }
+
+#[test]
+fn log_files_alone_open_on_the_events_they_hold() {
+    let info = crate::source::SourceInfo {
+        kind: crate::source::SourceKind::LogFiles("./AWSLogs".into()),
+        label: "CloudTrail files ./AWSLogs".into(),
+        accounts: Vec::new(),
+        cells: Vec::new(),
+    };
+    let state = crate::app::State::new(info, true, now());
+    assert_eq!(state.view, View::Events);
+}
+
+#[test]
+fn a_cell_that_fails_says_why_on_the_bottom_line() {
+    let mut state = fixtures::empty_state(now());
+    let effects = super::start(&mut state);
+    let Effect::LoadCell { request, cell } = effects[0].clone() else {
+        panic!("{effects:?}")
+    };
+    let why = "No AWS credentials found: run `aws configure`";
+    update(
+        &mut state,
+        Msg::CellLoaded {
+            request,
+            cell: cell.clone(),
+            at: now(),
+            result: Err(CellError::forbidden(why)),
+        },
+    );
+    let notice = state
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(notice.ends_with(why), "{notice}");
+    assert!(notice.contains(&cell.region), "{notice}");
+}

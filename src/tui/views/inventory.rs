@@ -10,6 +10,7 @@ use crate::app::columns::{self, Column};
 use crate::domain::RotationStatus;
 use crate::domain::fit::cut_start;
 use crate::domain::untrusted::neutralise;
+use crate::source::SourceKind;
 use crate::tui::theme::Theme;
 
 pub const HINT: &str =
@@ -128,6 +129,10 @@ fn empty_message(state: &State) -> String {
              (STRONGROOM_LOG=debug).",
         );
         msg
+    } else if matches!(state.source.kind, SourceKind::LogFiles(_)) {
+        "CloudTrail log files carry events and no inventory: :events lists them. Add --aws \
+         (or --profile, --region) to read the inventory from AWS too."
+            .into()
     } else {
         "No secrets in the loaded accounts and regions. Press r to refresh.".into()
     }
