@@ -193,7 +193,12 @@ pub fn failures(state: &State) -> Vec<String> {
             continue;
         }
         let reason = neutralise(cs.health.detail().unwrap_or("")).into_owned();
-        let place = format!("{} {} {}", cell.account, cell.region, cs.health.label());
+        let place = format!(
+            "account {} region {}: {}",
+            cell.account,
+            cell.region,
+            cs.health.label()
+        );
         match reasons.iter_mut().find(|(r, _)| *r == reason) {
             Some((_, places)) => places.push(place),
             None => reasons.push((reason, vec![place])),
@@ -201,6 +206,6 @@ pub fn failures(state: &State) -> Vec<String> {
     }
     reasons
         .into_iter()
-        .map(|(reason, places)| format!("strongroom: {reason} ({})", places.join(", ")))
+        .map(|(reason, places)| format!("strongroom: {reason} [{}]", places.join("; ")))
         .collect()
 }
