@@ -16,7 +16,6 @@
 //! - `live`: the opt-in value fingerprints and promotion rehearsal (the edge).
 //! - `command`: `strongroom drill`, which drives listing, reads and writes (the edge).
 
-pub mod command;
 pub mod live;
 pub mod matrix;
 pub mod model;

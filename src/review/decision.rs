@@ -106,6 +106,15 @@ pub fn superseded(log: &[Decision], d: &Decision) -> bool {
     !effective(log, &d.secret_arn).iter().any(|s| s.seq == d.seq)
 }
 
+/// `$USER` (or `$USERNAME`), the reviewer when `--reviewer` is not given.
+pub fn local_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,13 +20,11 @@
 //! - `records`: `review decide|show|list|export|verify` (the store and files).
 
 pub mod access;
-pub mod command;
 pub mod decision;
 pub mod findings;
 pub mod model;
 pub mod pack;
 pub mod policy;
-pub mod records;
 pub mod table;
 
 #[cfg(test)]

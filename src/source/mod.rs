@@ -3,7 +3,6 @@
 
 pub mod aws;
 pub mod demo;
-pub mod open;
 pub mod snapshot;
 mod snapshot_salvage;
 pub mod snapshot_source;
@@ -20,6 +19,18 @@ pub enum SourceKind {
     /// CloudTrail log files alone (`--cloudtrail` with no AWS flag): events, no inventory.
     LogFiles(String),
     Live,
+}
+
+impl SourceKind {
+    /// One word for reports and records: live, demo, snapshot, cloudtrail files.
+    pub fn short_name(&self) -> &'static str {
+        match self {
+            Self::Live => "live",
+            Self::Demo => "demo",
+            Self::Snapshot(_) => "snapshot",
+            Self::LogFiles(_) => "cloudtrail files",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -44,7 +44,7 @@ pub async fn run(
     let worker = worker::spawn(config, runner.sender())?;
     let reviews = super::review_worker::spawn(options.state_dir.clone(), runner.sender())?;
     let runner = runner.with_runbooks(worker).with_reviews(reviews);
-    state.review.reviewer = crate::review::command::local_user();
+    state.review.reviewer = crate::review::decision::local_user();
     let mut events = EventStream::new();
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;

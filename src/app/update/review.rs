@@ -122,7 +122,7 @@ fn open_in_store(state: &mut State) -> Effect {
         reviewer: reviewer(state),
         scope: None,
         source: source.label.clone(),
-        source_kind: crate::review::command::kind_name(&source.kind).to_string(),
+        source_kind: source.kind.short_name().to_string(),
     };
     // Only live policies are cached: a snapshot or the demo says what it knows itself.
     let cached_for = if source.kind == SourceKind::Live {

@@ -6,10 +6,12 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
-use super::aws::{AwsOptions, AwsSource, connect};
-use super::snapshot_source::SnapshotSource;
-use super::{InventorySource, SourceKind, demo, snapshot};
+use crate::app::State;
+use crate::audit::Policy;
 use crate::cli::Cli;
+use crate::source::aws::{AwsOptions, AwsSource, connect};
+use crate::source::snapshot_source::SnapshotSource;
+use crate::source::{InventorySource, SourceKind, demo, snapshot};
 
 /// What was opened: the source, the live AWS source when it is one (for calls beyond the
 /// inventory port, such as value reads or GetResourcePolicy), and problems met while opening.
@@ -103,4 +105,79 @@ pub async fn open(
         aws: Some(source),
         problems: Vec::new(),
     })
+}
+
+/// The console's state over an opened source: the policy, the source's own events and the
+/// `--cloudtrail` files indexed, with every problem met on the way (reported, never fatal).
+pub struct Loaded {
+    pub state: State,
+    pub source: Arc<dyn InventorySource>,
+    pub problems: Vec<String>,
+}
+
+/// Opens the source and prepares the state every inventory-based command (and the TUI) starts
+/// from.
+pub async fn load(
+    cli: &Cli,
+    state_dir: &Path,
+    config_dir: Option<&Path>,
+) -> color_eyre::Result<Loaded> {
+    let policy = Policy::load(cli.policy.as_deref(), config_dir)?;
+    let opened = open(cli, state_dir, None).await?;
+    let source = opened.source;
+    let mut problems = opened.problems;
+    let mut state = State::new(source.info(), !cli.allow_write, Utc::now());
+    state.policy = Arc::new(policy);
+    let (mut events, bad) = parse_events(source.events());
+    problems.extend(bad);
+    events = crate::trail::merge(events, source.access_events());
+    if !cli.cloudtrail.is_empty() {
+        let files = crate::trail::read_paths(&cli.cloudtrail);
+        problems.extend(files.problems.iter().map(ToString::to_string));
+        events = crate::trail::merge(events, files.events);
+    }
+    state.live_events = source.live_events();
+    crate::app::update::events::index(&mut state, events);
+    Ok(Loaded {
+        state,
+        source,
+        problems,
+    })
+}
+
+/// CloudTrail records a snapshot carried, normalised; a bad one is named and skipped.
+fn parse_events(records: Vec<serde_json::Value>) -> (Vec<crate::trail::AccessEvent>, Vec<String>) {
+    let mut events = Vec::with_capacity(records.len());
+    let mut problems = Vec::new();
+    for (i, r) in records.iter().enumerate() {
+        match crate::trail::parse_record(r) {
+            Ok(e) => events.push(e),
+            Err(why) => problems.push(format!("snapshot events[{i}] skipped: {why}")),
+        }
+    }
+    (events, problems)
+}
+
+/// The flags that chose the source (and state directory), to repeat in `incident resume`.
+pub fn source_args(cli: &Cli) -> String {
+    let mut args = Vec::new();
+    if cli.demo {
+        args.push("--demo".to_string());
+    }
+    if let Some(path) = &cli.snapshot {
+        args.push(format!("--snapshot {}", path.display()));
+    }
+    for profile in &cli.profile {
+        args.push(format!("--profile {profile}"));
+    }
+    for region in &cli.region {
+        args.push(format!("--region {region}"));
+    }
+    if let Some(url) = &cli.endpoint_url {
+        args.push(format!("--endpoint-url {url}"));
+    }
+    if let Some(dir) = &cli.state_dir {
+        args.push(format!("--state-dir {}", dir.display()));
+    }
+    args.join(" ")
 }

@@ -9,11 +9,11 @@ use std::process::ExitCode;
 use chrono::Utc;
 use color_eyre::eyre::{bail, eyre};
 
-use super::command::{local_user, utc};
-use super::pack::{self, Chain, TextKind, Verified};
-use super::{Decision, Observation, ReviewInfo, Verdict};
+use super::review::{local_user, utc};
 use crate::cli::ReviewFormat;
 use crate::domain::untrusted::neutralise;
+use crate::review::pack::{self, Chain, TextKind, Verified};
+use crate::review::{Decision, Observation, ReviewInfo, Verdict};
 use crate::store::review::ReviewStore;
 
 /// `review decide SECRET ACTION [TARGET] --note TEXT`.
@@ -110,7 +110,7 @@ pub fn show(
             .retain(|r| crate::audit::naming::glob(glob, &r.secret.name));
     }
     let (log, chain) = store.decisions(&info.id)?;
-    print!("{}", super::table::table(&info, &observation, &log));
+    print!("{}", crate::review::table::table(&info, &observation, &log));
     Ok(match chain {
         Ok(()) => ExitCode::SUCCESS,
         Err(broken) => {

@@ -11,13 +11,15 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 use color_eyre::eyre::{bail, eyre};
 
-use super::{Input, Observation, PolicyInput, ReviewInfo, build, records, review_id, selected};
+use super::review_records as records;
 use crate::app::State;
 use crate::app::runner::{drive, run_to_completion};
 use crate::cli::{Cli, ReviewCommand};
 use crate::domain::CellHealth;
 use crate::domain::inventory::Entry;
 use crate::domain::untrusted::neutralise;
+pub use crate::review::decision::local_user;
+use crate::review::{Input, Observation, PolicyInput, ReviewInfo, build, review_id, selected};
 use crate::source::aws::AwsSource;
 use crate::source::aws::policies::{PolicyFetchStats, PolicyTarget};
 use crate::source::{InventorySource, SourceKind};
@@ -77,15 +79,6 @@ pub async fn run(
     }
 }
 
-/// `$USER` (or `$USERNAME`), the reviewer when `--reviewer` is not given.
-pub fn local_user() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-        .unwrap_or_else(|| "unknown".to_string())
-}
-
 struct StartOptions<'a> {
     window: &'a str,
     secrets: Option<&'a str>,
@@ -109,11 +102,11 @@ async fn start(
         })?;
     let now = Utc::now();
     let since = now - span;
-    let crate::source::open::Opened {
+    let super::open::Opened {
         source,
         aws,
         mut problems,
-    } = crate::source::open::open(cli, state_dir, None).await?;
+    } = super::open::open(cli, state_dir, None).await?;
     let info = source.info();
     let mut state = State::new(info.clone(), true, now);
     state.live_events = source.live_events();
@@ -207,7 +200,9 @@ async fn start(
         selection: opts.secrets,
     });
     for r in &secrets {
-        if let (super::PolicyStatus::Unreadable, Some(d)) = (r.policy.status, &r.policy.detail) {
+        if let (crate::review::PolicyStatus::Unreadable, Some(d)) =
+            (r.policy.status, &r.policy.detail)
+        {
             problems.push(format!("{}: {d}", r.secret.name));
         }
     }
@@ -218,9 +213,9 @@ async fn start(
         reviewer: opts.reviewer.clone(),
         scope: opts.secrets.map(str::to_string),
         source: info.label.clone(),
-        source_kind: kind_name(&info.kind).to_string(),
+        source_kind: info.kind.short_name().to_string(),
     };
-    let quarter = super::quarter_prefix(now);
+    let quarter = crate::review::quarter_prefix(now);
     let reuse = (!opts.new).then_some(quarter.as_str());
     let (review, created) = store.start(&wanted, reuse, now)?;
     let mut regions: Vec<String> = state.cells.keys().map(|c| c.region.clone()).collect();
@@ -237,7 +232,10 @@ async fn start(
     };
     store.save_observation(&review.id, now, &serde_json::to_string(&observation)?)?;
     let (log, _) = store.decisions(&review.id)?;
-    print!("{}", super::table::table(&review, &observation, &log));
+    print!(
+        "{}",
+        crate::review::table::table(&review, &observation, &log)
+    );
     if created {
         eprintln!("strongroom: started review {}", review.id);
     } else {
@@ -377,15 +375,6 @@ fn everyone(targets: &[Target], input: impl Fn() -> PolicyInput) -> HashMap<Stri
         .iter()
         .map(|t| (t.policy.arn.clone(), input()))
         .collect()
-}
-
-pub fn kind_name(kind: &SourceKind) -> &'static str {
-    match kind {
-        SourceKind::Live => "live",
-        SourceKind::Demo => "demo",
-        SourceKind::Snapshot(_) => "snapshot",
-        SourceKind::LogFiles(_) => "cloudtrail files",
-    }
 }
 
 /// Events the source holds (snapshots, the demo) and `--cloudtrail` files, normalised; a

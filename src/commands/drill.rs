@@ -10,16 +10,16 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
-use super::record::{CellRecord, Record, RehearsalRecord, ValueRecord};
-use super::stopwatch::{Phase, Stopwatch};
-use super::{Evidence, Input, Outcome, Selection, check, live, promotion};
 use crate::app::State;
 use crate::app::runner::run_to_completion;
 use crate::audit::Policy;
 use crate::cli::{Cli, DrillArgs, DrillFormat};
 use crate::domain::untrusted::neutralise;
 use crate::domain::{Cell, CellHealth};
-use crate::source::{InventorySource, SourceKind};
+use crate::drill::record::{CellRecord, Record, RehearsalRecord, ValueRecord};
+use crate::drill::stopwatch::{Phase, Stopwatch};
+use crate::drill::{Evidence, Input, Outcome, Selection, check, live, promotion};
+use crate::source::InventorySource;
 
 pub async fn run(
     cli: &Cli,
@@ -63,11 +63,11 @@ pub async fn run(
         );
         return Ok(ExitCode::from(2));
     }
-    let crate::source::open::Opened {
+    let super::open::Opened {
         source,
         aws,
         problems,
-    } = crate::source::open::open(cli, state_dir, Some(&dr)).await?;
+    } = super::open::open(cli, state_dir, Some(&dr)).await?;
     let stopwatch = Stopwatch::new(source, aws.is_some());
     let started_at = Utc::now();
     let info = stopwatch.info();
@@ -87,12 +87,7 @@ pub async fn run(
         started_at,
         operator: crate::incident::session::Operator::local(String::new()).name,
         source: info.label.clone(),
-        source_kind: match info.kind {
-            SourceKind::Live => "live",
-            SourceKind::Demo => "demo",
-            SourceKind::Snapshot(_) => "snapshot",
-            SourceKind::LogFiles(_) => "cloudtrail files",
-        },
+        source_kind: info.kind.short_name(),
         accounts: info.accounts.iter().map(|a| a.id.clone()).collect(),
         regions_read: cells
             .keys()

@@ -1,0 +1,27 @@
+//! `strongroom inventory`: every secret of the loaded cells as a table, JSON or CSV.
+//! Exit 0, or 2 when a cell (or a record) could not be read.
+
+use std::process::ExitCode;
+
+use super::open::Loaded;
+use super::outcome::{finish, warn};
+use crate::app::runner::run_to_completion;
+use crate::cli::Format;
+use crate::report;
+
+pub async fn run(loaded: Loaded, format: Format) -> color_eyre::Result<ExitCode> {
+    let Loaded {
+        mut state,
+        source,
+        problems,
+    } = loaded;
+    warn(&problems);
+    run_to_completion(&mut state, source).await;
+    let out = match format {
+        Format::Table => report::inventory::table(&state),
+        Format::Json => report::inventory::json(&state)?,
+        Format::Csv => report::inventory::csv(&state)?,
+    };
+    print!("{out}");
+    Ok(finish(&state, problems.is_empty()))
+}

@@ -1,0 +1,69 @@
+//! The headless subcommands and the console, one file each: each opens its source, drives the
+//! core, writes its report and maps the outcome to an exit code. Opening sources (`open`) and
+//! exit codes (`outcome`) exist once, here. Nothing below imports this module or `cli`.
+
+pub mod audit;
+pub mod console;
+pub mod drill;
+pub mod events;
+pub mod incident;
+pub mod inventory;
+pub mod open;
+pub mod outcome;
+pub mod review;
+mod review_records;
+pub mod runbook;
+pub mod snapshot;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command, SnapshotCommand};
+
+/// Runs what the command line asks: a subcommand, or the console when there is none.
+pub async fn dispatch(
+    cli: Cli,
+    state_dir: &Path,
+    config_dir: Option<&Path>,
+) -> color_eyre::Result<ExitCode> {
+    let loaded = || open::load(&cli, state_dir, config_dir);
+    match &cli.command {
+        None => console::run(loaded().await?, state_dir, config_dir).await,
+        Some(Command::Inventory { format }) => inventory::run(loaded().await?, *format).await,
+        Some(Command::Audit { format, fail_on }) => {
+            audit::run(loaded().await?, *format, *fail_on).await
+        }
+        Some(Command::Events {
+            secret,
+            principal,
+            event,
+            since,
+            until,
+            errors_only,
+            writes_only,
+            format,
+        }) => {
+            let query = events::Query {
+                secret: secret.clone(),
+                principal: principal.clone(),
+                event: event.clone(),
+                since: since.clone(),
+                until: until.clone(),
+                errors_only: *errors_only,
+                writes_only: *writes_only,
+            };
+            events::run(loaded().await?, query, *format).await
+        }
+        Some(Command::Snapshot {
+            command: SnapshotCommand::Export { output },
+        }) => snapshot::export(loaded().await?, output).await,
+        Some(Command::Drill(args)) => drill::run(&cli, args, state_dir, config_dir).await,
+        Some(Command::Review { command }) => review::run(&cli, command, state_dir).await,
+        Some(Command::Runbook { command }) => {
+            runbook::run(&cli, command, state_dir, config_dir).await
+        }
+        Some(Command::Incident { command }) => {
+            incident::run(&cli, command, state_dir, config_dir).await
+        }
+    }
+}
