@@ -5,6 +5,7 @@
 pub mod app;
 pub mod audit;
 pub mod cli;
+pub mod config;
 pub mod domain;
 pub mod drill;
 pub mod incident;

@@ -13,6 +13,7 @@ pub mod review;
 mod review_answers;
 mod review_decide;
 pub mod run;
+mod runbook_form;
 pub mod runbooks;
 
 use super::state::{Mode, State, View};
