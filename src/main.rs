@@ -96,7 +96,13 @@ async fn run(
     match cli.command {
         None => {
             let catalog = Catalog::load(&Catalog::default_dirs(config_dir.as_deref()));
-            let keymap = Keymap::load(config_dir.map(|d| d.join("keymap.toml")).as_deref())?;
+            let keymap = Keymap::load(
+                config_dir
+                    .as_ref()
+                    .map(|d| d.join("keymap.toml"))
+                    .as_deref(),
+            )?;
+            state.runbooks.team = strongroom::config::TeamConfig::load(config_dir.as_deref())?;
             state.problems = problems;
             if let Some(first) = state.problems.first() {
                 state.notice = Some(strongroom::app::state::Notice {

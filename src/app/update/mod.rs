@@ -263,6 +263,8 @@ mod replicas_tests;
 #[cfg(test)]
 mod review_tests;
 #[cfg(test)]
+mod runbook_form_tests;
+#[cfg(test)]
 mod runbooks_tests;
 #[cfg(test)]
 mod tests;

@@ -6,12 +6,12 @@
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 
-use crate::app::runbooks::{Choice, FormField, KnownReader, ParamForm, ParamInfo, UNKNOWN_YET};
+use crate::app::runbooks::{Choice, FormField, KnownReader, ParamForm, ParamInfo};
 use crate::app::state::State;
 use crate::app::window::{parse_duration, parse_time};
 use crate::runbook::spec::{ParamType, ParamValue, Validation};
 use crate::runbook::values::check_value;
-use crate::trail::analysis::Hint;
+use crate::trail::analysis::{Hint, Severity};
 
 /// The parameter offered the secret's readers.
 pub const SUSPECT: &str = "suspect";
@@ -31,7 +31,8 @@ pub struct Known {
     pub replica_regions: Vec<String>,
 }
 
-/// Readers (flagged first, then most recent first) and replica regions of the secret `arn`.
+/// Readers (flagged ones first, by the severity of their hint, then most recent first) and
+/// replica regions of the secret `arn`.
 pub fn known(state: &State, arn: &str) -> Known {
     let entry = state.inventory.entries.iter().find(|e| e.secret.arn == arn);
     let arns: Vec<String> = match entry {
@@ -40,30 +41,39 @@ pub fn known(state: &State, arn: &str) -> Known {
             .collect(),
         None => vec![arn.to_string()],
     };
-    let hints =
-        state
-            .events
-            .hints_for_secret(&arns, state.now - Duration::days(HINT_DAYS), state.now);
-    let mut readers: Vec<KnownReader> = state
+    // Most severe first; a new source IP alone is too common to point at anyone.
+    let hints: Vec<Hint> = state
+        .events
+        .hints_for_secret(&arns, state.now - Duration::days(HINT_DAYS), state.now)
+        .into_iter()
+        .filter(|h| h.severity() >= Severity::Medium)
+        .collect();
+    let mut ranked: Vec<(usize, KnownReader)> = state
         .events
         .readers(&arns, None)
         .into_iter()
         .filter_map(|r| {
             let principal = principal_of(&r.principal_key, r.arn.as_deref())?;
-            let flag = hints
+            let hint = hints
                 .iter()
-                .find(|h| h.principal_key() == r.principal_key)
-                .map(flag);
-            Some(KnownReader {
+                .position(|h| h.principal_key() == r.principal_key);
+            // A role's sessions come and go: name the role, as the suspect is the role.
+            let label = match principal.split_once(":role/") {
+                Some((_, role)) => role.rsplit('/').next().unwrap_or(role).to_string(),
+                None => r.label,
+            };
+            let reader = KnownReader {
                 principal,
-                label: r.label,
+                label,
                 reads: r.reads,
                 first_read: r.first_seen,
-                flag,
-            })
+                flag: hint.map(|i| flag(&hints[i])),
+            };
+            Some((hint.unwrap_or(usize::MAX), reader))
         })
         .collect();
-    readers.sort_by_key(|r| r.flag.is_none());
+    ranked.sort_by_key(|(rank, _)| *rank);
+    let readers = ranked.into_iter().map(|(_, reader)| reader).collect();
     let mut replica_regions: Vec<String> = Vec::new();
     if let Some(e) = entry {
         let listed = e.replicas.iter().map(|r| r.region.clone());
@@ -117,7 +127,10 @@ fn flag(hint: &Hint) -> &'static str {
 pub fn suspect_choices(readers: &[KnownReader]) -> (Vec<Choice>, usize) {
     let unknown = Choice {
         value: String::new(),
-        from: format!("{UNKNOWN_YET}: the triage step asks; ←/→ picks a reader"),
+        from: match readers.len() {
+            0 => "no reads of the secret loaded: the triage step asks".to_string(),
+            n => format!("none picked: the triage step asks; ←→ picks one of {n} readers"),
+        },
     };
     let choices = std::iter::once(unknown)
         .chain(readers.iter().map(|r| Choice {
@@ -132,14 +145,11 @@ pub fn suspect_choices(readers: &[KnownReader]) -> (Vec<Choice>, usize) {
     (choices, picked)
 }
 
-/// Exposure times for the suspect picked: its first read, and the first read by any reader
-/// a hint flags.
+/// Exposure times for the suspect picked: its first read, and the first read by the reader
+/// the most severe hint flags.
 fn exposure_choices(readers: &[KnownReader], suspect: &str) -> Vec<Choice> {
     let by_suspect = readers.iter().find(|r| r.principal == suspect);
-    let suspicious = readers
-        .iter()
-        .filter(|r| r.flag.is_some())
-        .min_by_key(|r| r.first_read);
+    let suspicious = readers.first().filter(|r| r.flag.is_some());
     let mut choices = Vec::new();
     if let Some(r) = by_suspect {
         choices.push(Choice {
@@ -152,7 +162,11 @@ fn exposure_choices(readers: &[KnownReader], suspect: &str) -> Vec<Choice> {
     {
         choices.push(Choice {
             value: stamp(r.first_read),
-            from: format!("first suspicious read, by {}", r.label),
+            from: format!(
+                "first suspicious read: by {}, flagged: {}",
+                r.label,
+                r.flag.unwrap_or_default()
+            ),
         });
     }
     choices

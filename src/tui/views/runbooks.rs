@@ -15,7 +15,7 @@ use crate::tui::theme::Theme;
 pub const HINT: &str =
     "↑↓ move  Tab runbooks/incidents  Enter start/resume  r reload  Esc back  ? help";
 pub const FORM_HINT: &str =
-    "type the value  ←→ known values  Tab/↑↓ field  Enter next (on the last: start)  Esc cancel";
+    "type  ←→ known values  Tab/↑↓ field  Enter next (on the last: start)  Esc cancel";
 
 pub fn heading(state: &State) -> String {
     let view = &state.runbooks;
