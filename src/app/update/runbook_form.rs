@@ -21,8 +21,9 @@ pub const EXPOSED_SINCE: &str = "incident_start";
 pub const DR_REGIONS: &str = "dr_regions";
 /// A parameter with this pattern is a UTC time: it also takes `3d`, `24h` or any RFC 3339 time.
 const TIME_PATTERN: &str = "????-??-??T??:??:??Z";
-/// Hints look at this many days before now against everything earlier, as the who-read pane does.
-const HINT_DAYS: i64 = super::events::DEFAULT_LOOKBACK_DAYS;
+/// Hints look at this many days before now against everything earlier: a leak is often noticed
+/// a week or more late, and a longer window leaves too little baseline to tell usual from new.
+const HINT_DAYS: i64 = 30;
 
 /// What the console knows about the selected secret that a form can offer.
 #[derive(Debug, Default)]

@@ -294,3 +294,19 @@ fn unknown_yet_starts_the_run_and_triage_asks_who() {
         "{instructions}"
     );
 }
+
+#[test]
+fn a_leak_noticed_a_week_late_still_points_at_the_flagged_reader() {
+    let mut state = demo();
+    // The enumeration was on 2026-11-14: eight days before the form opens.
+    update(
+        &mut state,
+        Msg::Tick(Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap()),
+    );
+    open_form(&mut state);
+    assert_eq!(field(&state, "suspect").value, INTRUDER);
+    assert_eq!(
+        field(&state, "incident_start").value,
+        "2026-11-14T02:45:36Z"
+    );
+}
