@@ -143,6 +143,24 @@ pub fn loaded_state(n: usize, now: DateTime<Utc>) -> State {
     state
 }
 
+/// The bundled demo, loaded as the TUI loads it (inventory and its events) at `now`.
+pub fn demo_state(now: DateTime<Utc>) -> Option<State> {
+    use crate::source::{InventorySource, demo, snapshot_source::SnapshotSource};
+    let snap = demo::load(now).ok()?;
+    let events = snap
+        .events
+        .iter()
+        .filter_map(|r| crate::trail::parse_record(r).ok())
+        .collect();
+    let source = SnapshotSource::new(snap, SourceKind::Demo);
+    let mut state = State::new(source.info(), true, now);
+    update(&mut state, Msg::Tick(now));
+    super::update::events::index(&mut state, events);
+    let effects = super::update::start(&mut state);
+    answer_loads(&mut state, &source, effects, now);
+    Some(state)
+}
+
 /// Answers every `LoadCell` in `effects` from `source` at once, as the runtime would, in order.
 pub fn answer_loads(
     state: &mut State,

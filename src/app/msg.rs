@@ -94,6 +94,10 @@ pub enum PromptKey {
     Next,
     /// BackTab or Up in a form: the previous field.
     Previous,
+    /// ← in a form: the previous value the form offers for the field.
+    Left,
+    /// → in a form: the next value the form offers for the field.
+    Right,
 }
 
 /// A review as the store opened it.

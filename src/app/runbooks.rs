@@ -1,6 +1,8 @@
 //! What the runbook views hold: the catalog as rows, the journal's incidents, the parameter
 //! form, and the run on screen with the operator's answer while it is being given.
 
+use chrono::{DateTime, Utc};
+
 use super::state::Cursor;
 use crate::incident::catalog;
 use crate::incident::snapshot::{RunRow, RunSnapshot};
@@ -95,6 +97,8 @@ pub struct RunbooksView {
     /// Values for parameters by name, from the view it was opened from (the matrix's DR
     /// region fills `dr_region`), with where they came from.
     pub prefill: std::collections::BTreeMap<String, (String, &'static str)>,
+    /// The team's config file: values its forms offer, such as the break-glass role.
+    pub team: crate::config::TeamConfig,
     pub form: Option<ParamForm>,
 }
 
@@ -107,6 +111,23 @@ pub struct ParamForm {
     pub selected: usize,
     /// Why the run did not start (a missing or invalid value).
     pub message: Option<String>,
+    /// Who read the selected secret, as the suspect field offers them; the exposure time
+    /// follows the suspect picked.
+    pub readers: Vec<KnownReader>,
+}
+
+/// A reader of the selected secret, as the form offers it for `suspect`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KnownReader {
+    /// The principal as a runbook takes it: an IAM ARN or an account id.
+    pub principal: String,
+    /// Short name from CloudTrail (untrusted: neutralise before display).
+    pub label: String,
+    pub reads: usize,
+    /// Its earliest read or attempt in the events loaded.
+    pub first_read: DateTime<Utc>,
+    /// What a hint flags it for (`possible enumeration`), if one does.
+    pub flag: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -115,9 +136,26 @@ pub struct FormField {
     pub value: String,
     /// Filled from the selected secret.
     pub from_secret: bool,
-    /// Filled from the view the runbooks were opened from: where the value came from.
-    pub prefilled: Option<&'static str>,
+    /// Where the console found the value (the view it was opened from, the team's config file,
+    /// the secret's readers), or how a typed relative time was read.
+    pub prefilled: Option<String>,
+    /// Values the console knows for this field, offered with ←/→.
+    pub choices: Vec<Choice>,
+    /// The choice the value holds; None once the operator types.
+    pub choice: Option<usize>,
 }
+
+/// A value the form offers for a field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Choice {
+    /// The value as the runbook takes it; empty leaves the parameter out ("unknown yet").
+    pub value: String,
+    /// Where it comes from, shown under the field, e.g. `reader of the secret, 14 reads`.
+    pub from: String,
+}
+
+/// What the form shows for an empty suspect: the run starts without one and triage asks.
+pub const UNKNOWN_YET: &str = "unknown yet";
 
 /// Which pane of the run view the movement keys act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -23,6 +23,7 @@ pub async fn run(
     } = loaded;
     let catalog = Catalog::load(&Catalog::default_dirs(config_dir));
     let keymap = Keymap::load(config_dir.map(|d| d.join("keymap.toml")).as_deref())?;
+    state.runbooks.team = crate::config::TeamConfig::load(config_dir)?;
     state.problems = problems;
     if let Some(first) = state.problems.first() {
         state.notice = Some(Notice {

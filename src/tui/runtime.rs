@@ -123,6 +123,8 @@ fn to_msg(event: Event, state: &State, keymap: &Keymap) -> Option<Msg> {
                 Mode::Input => match key.code {
                     KeyCode::Tab | KeyCode::Down => Some(Msg::Prompt(PromptKey::Next)),
                     KeyCode::BackTab | KeyCode::Up => Some(Msg::Prompt(PromptKey::Previous)),
+                    KeyCode::Left => Some(Msg::Prompt(PromptKey::Left)),
+                    KeyCode::Right => Some(Msg::Prompt(PromptKey::Right)),
                     KeyCode::Enter => Some(Msg::Prompt(PromptKey::Submit)),
                     KeyCode::Esc => Some(Msg::Prompt(PromptKey::Cancel)),
                     KeyCode::Backspace => Some(Msg::Prompt(PromptKey::Backspace)),

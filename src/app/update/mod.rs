@@ -13,6 +13,7 @@ pub mod review;
 mod review_answers;
 mod review_decide;
 pub mod run;
+mod runbook_form;
 pub mod runbooks;
 
 use super::state::{Mode, State, View};
@@ -261,6 +262,8 @@ fn back(state: &mut State) {
 mod replicas_tests;
 #[cfg(test)]
 mod review_tests;
+#[cfg(test)]
+mod runbook_form_tests;
 #[cfg(test)]
 mod runbooks_tests;
 #[cfg(test)]

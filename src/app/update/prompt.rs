@@ -17,7 +17,9 @@ pub fn key(state: &mut State, key: PromptKey) -> Vec<Effect> {
             state.mode = Mode::Normal;
             Vec::new()
         }
-        (_, PromptKey::Next | PromptKey::Previous) => Vec::new(),
+        (_, PromptKey::Next | PromptKey::Previous | PromptKey::Left | PromptKey::Right) => {
+            Vec::new()
+        }
         (_, PromptKey::Char(c)) => {
             state.prompt.push(c);
             live_filter(state);

@@ -99,7 +99,7 @@ pub fn input(state: &mut State, key: PromptKey) -> Vec<Effect> {
                 DecisionField::Note => DecisionField::Owner,
             };
         }
-        PromptKey::Next | PromptKey::Previous => {}
+        PromptKey::Next | PromptKey::Previous | PromptKey::Left | PromptKey::Right => {}
         PromptKey::Cancel => {
             state.review.input = None;
             state.mode = Mode::Normal;

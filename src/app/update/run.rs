@@ -270,7 +270,7 @@ pub fn input(state: &mut State, key: PromptKey) -> Vec<Effect> {
         PromptKey::Backspace => {
             text.pop();
         }
-        PromptKey::Next | PromptKey::Previous => {}
+        PromptKey::Next | PromptKey::Previous | PromptKey::Left | PromptKey::Right => {}
         PromptKey::Cancel => {
             if input != RunInput::Note {
                 text.clear();

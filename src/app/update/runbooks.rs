@@ -1,9 +1,10 @@
 //! The runbooks view: the catalog and the journal's incidents. Enter on a runbook opens its
-//! parameter form, with the secret selected when the view opened filling `secret`; Enter on the
-//! form's last field starts the run. Enter on an incident resumes it.
+//! parameter form, filled with what the console knows (runbook_form.rs); Enter on the form's
+//! last field starts the run. Enter on an incident resumes it.
 
 use std::collections::BTreeMap;
 
+use super::runbook_form as suggest;
 use crate::app::effect::RunbookRequest;
 use crate::app::msg::PromptKey;
 use crate::app::runbooks::{FormField, ParamForm, RunView, RunbookInfo, RunbooksPane};
@@ -117,8 +118,9 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
     }
 }
 
-/// The selected runbook's parameters, ready to edit: defaults filled in, and the secret the
-/// view was opened from in each parameter of type `secret`.
+/// The selected runbook's parameters, ready to edit: the secret the view was opened from in
+/// each parameter of type `secret`, then values from the view, the team's config file, what the
+/// console knows about the secret (its readers, replicas), and the runbook's defaults.
 fn open_form(state: &mut State) {
     let Some(info) = state.runbooks.catalog.get(state.runbooks.cursor.selected) else {
         return;
@@ -132,7 +134,12 @@ fn open_form(state: &mut State) {
         return;
     }
     let secret = state.runbooks.secret.clone();
-    let prefill = &state.runbooks.prefill;
+    let known = secret
+        .as_deref()
+        .map(|arn| suggest::known(state, arn))
+        .unwrap_or_default();
+    let view = &state.runbooks;
+    let team = &view.team;
     let fields: Vec<FormField> = info
         .params
         .iter()
@@ -140,54 +147,85 @@ fn open_form(state: &mut State) {
             let filled = secret
                 .as_ref()
                 .filter(|_| param.param_type == ParamType::Secret);
-            let prefilled = prefill.get(&param.name).filter(|_| filled.is_none());
-            FormField {
+            let prefilled = view
+                .prefill
+                .get(&param.name)
+                .map(|(v, from)| (v.clone(), from.to_string()))
+                .or_else(|| {
+                    team.runbook_defaults
+                        .get(&param.name)
+                        .map(|v| (v.clone(), format!("team default, {}", team.file)))
+                })
+                .filter(|_| filled.is_none());
+            let mut field = FormField {
                 param: param.clone(),
                 value: filled
                     .cloned()
-                    .or_else(|| prefilled.map(|(v, _)| v.clone()))
-                    .or_else(|| param.default.clone())
+                    .or_else(|| prefilled.as_ref().map(|(v, _)| v.clone()))
                     .unwrap_or_default(),
                 from_secret: filled.is_some(),
-                prefilled: prefilled.map(|(_, from)| *from),
+                prefilled: prefilled.map(|(_, from)| from),
+                choices: Vec::new(),
+                choice: None,
+            };
+            suggest::offer(&mut field, &known);
+            if field.value.is_empty() && field.choice.is_none() {
+                field.value = param.default.clone().unwrap_or_default();
             }
+            field
         })
         .collect();
-    let selected = fields
-        .iter()
-        .position(|f| f.value.is_empty() && f.param.required)
-        .unwrap_or(0);
-    state.runbooks.form = Some(ParamForm {
+    let mut form = ParamForm {
         runbook: info.id.clone(),
         title: info.title.clone(),
         fields,
-        selected,
+        selected: 0,
         message: None,
-    });
+        readers: known.readers,
+    };
+    suggest::follow_suspect(&mut form);
+    form.selected = form
+        .fields
+        .iter()
+        .position(|f| f.value.is_empty() && f.param.required)
+        .unwrap_or(0);
+    state.runbooks.form = Some(form);
     state.mode = Mode::Input;
 }
 
-/// A key typed while the parameter form is open.
+/// A key typed while the parameter form is open. Typing over a value the form offered
+/// replaces it; ←/→ goes through the values the console knows for the field.
 pub fn input(state: &mut State, key: PromptKey) -> Vec<Effect> {
+    let now = state.now;
     let Some(form) = state.runbooks.form.as_mut() else {
         state.mode = Mode::Normal;
         return Vec::new();
     };
     let n = form.fields.len();
+    let leaving = form.selected;
     match key {
         PromptKey::Char(c) => {
             if let Some(field) = form.fields.get_mut(form.selected) {
+                if field.choice.is_some() {
+                    field.value.clear();
+                }
                 field.value.push(c);
-                field.from_secret = false;
-                field.prefilled = None;
+                forget_origin(field);
             }
         }
         PromptKey::Backspace => {
             if let Some(field) = form.fields.get_mut(form.selected) {
-                field.value.pop();
-                field.from_secret = false;
-                field.prefilled = None;
+                if field.choice.is_some() {
+                    field.value.clear();
+                } else {
+                    field.value.pop();
+                }
+                forget_origin(field);
             }
+        }
+        PromptKey::Left | PromptKey::Right => {
+            suggest::cycle(form, key == PromptKey::Right);
+            return Vec::new();
         }
         PromptKey::Next => form.selected = (form.selected + 1) % n.max(1),
         PromptKey::Previous => form.selected = (form.selected + n.max(1) - 1) % n.max(1),
@@ -196,16 +234,37 @@ pub fn input(state: &mut State, key: PromptKey) -> Vec<Effect> {
         PromptKey::Cancel => {
             state.runbooks.form = None;
             state.mode = Mode::Normal;
+            return Vec::new();
+        }
+    }
+    if form.selected != leaving {
+        let mut suspect = false;
+        if let Some(field) = form.fields.get_mut(leaving) {
+            suggest::settle_time(field, now);
+            suspect = field.param.name == suggest::SUSPECT;
+        }
+        if suspect {
+            suggest::follow_suspect(form);
         }
     }
     Vec::new()
 }
 
+fn forget_origin(field: &mut FormField) {
+    field.from_secret = false;
+    field.prefilled = None;
+    field.choice = None;
+}
+
 /// Starts the run when every required value is there and valid; otherwise says which is not.
 fn start(state: &mut State) -> Vec<Effect> {
+    let now = state.now;
     let Some(form) = state.runbooks.form.as_mut() else {
         return Vec::new();
     };
+    for field in &mut form.fields {
+        suggest::settle_time(field, now);
+    }
     let mut params = BTreeMap::new();
     for (i, field) in form.fields.iter().enumerate() {
         let text = field.value.trim();

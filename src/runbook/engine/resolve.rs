@@ -11,6 +11,9 @@ use crate::runbook::spec::{
 };
 use crate::runbook::values::check_value;
 
+/// How operator text shows an optional parameter the run was started without.
+pub const NOT_GIVEN: &str = "none";
+
 impl Engine {
     /// The value of a reference, if it is known at this point of the run.
     pub fn value_of(&self, value: &ValueRef) -> Option<String> {
@@ -55,11 +58,20 @@ impl Engine {
         }
     }
 
-    /// Text for the operator: unknown templates are left as written.
+    /// Text for the operator: an optional parameter left out reads [`NOT_GIVEN`]; other
+    /// unknown templates are left as written.
     pub(super) fn resolve_text(&self, text: &str) -> String {
         let mut resolved = text.to_string();
         for template in templates(text).into_iter().flatten() {
-            if let Some(value) = self.value_of(&template.value) {
+            let value = self
+                .value_of(&template.value)
+                .or_else(|| match &template.value {
+                    ValueRef::Param(name) if self.runbook.param(name).is_some() => {
+                        Some(NOT_GIVEN.to_string())
+                    }
+                    _ => None,
+                });
+            if let Some(value) = value {
                 resolved = resolved.replacen(&template.source, &value, 1);
             }
         }

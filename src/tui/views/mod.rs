@@ -97,6 +97,8 @@ mod replicas_snapshots_test;
 #[cfg(test)]
 mod review_snapshots_test;
 #[cfg(test)]
+mod runbook_form_snapshots_test;
+#[cfg(test)]
 mod screen_test;
 #[cfg(test)]
 mod snapshots_test;

@@ -8,14 +8,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::app::State;
-use crate::app::runbooks::{ParamForm, RunbooksPane};
+use crate::app::runbooks::{ParamForm, RunbooksPane, UNKNOWN_YET};
 use crate::domain::untrusted::neutralise;
 use crate::tui::theme::Theme;
 
 pub const HINT: &str =
     "↑↓ move  Tab runbooks/incidents  Enter start/resume  r reload  Esc back  ? help";
 pub const FORM_HINT: &str =
-    "type the value  Tab/↑↓ field  Enter next (on the last: start)  Esc cancel";
+    "type  ←→ known values  Tab/↑↓ field  Enter next (on the last: start)  Esc cancel";
 
 pub fn heading(state: &State) -> String {
     let view = &state.runbooks;
@@ -220,8 +220,17 @@ fn render_form(frame: &mut Frame, area: Rect, form: &ParamForm, theme: &Theme) {
                 ""
             }
         );
+        // Which of the values the console knows this is, when it offers more than one.
+        let known = match (field.choice, field.choices.len()) {
+            (_, 0 | 1) => String::new(),
+            (Some(i), n) => format!("  ←→ {} of {n}", i + 1),
+            (None, n) => format!("  ←→ {n} known"),
+        };
         let value = neutralise(&field.value).into_owned();
-        let shown = tail(&value, value_width);
+        let shown = tail(
+            &value,
+            value_width.saturating_sub(known.chars().count()).max(1),
+        );
         let value_style = if selected {
             theme.selected()
         } else {
@@ -231,18 +240,22 @@ fn render_form(frame: &mut Frame, area: Rect, form: &ParamForm, theme: &Theme) {
             let x = area.x as usize + name_width + 2 + shown.chars().count();
             cursor = Some((x, lines.len()));
         }
-        lines.push(Line::from(vec![
-            Span::styled(
-                format!("{name:<width$}  ", width = name_width),
-                theme.title(),
-            ),
-            Span::styled(shown, value_style),
-        ]));
+        let mut spans = vec![Span::styled(
+            format!("{name:<width$}  ", width = name_width),
+            theme.title(),
+        )];
+        if value.is_empty() && field.choice.is_some() {
+            spans.push(Span::styled(UNKNOWN_YET, theme.dim()));
+        } else {
+            spans.push(Span::styled(shown, value_style));
+        }
+        spans.push(Span::styled(known, theme.dim()));
+        lines.push(Line::from(spans));
         let mut about = neutralise(param.description.trim()).into_owned();
         if field.from_secret {
             about.insert_str(0, "(the selected secret) ");
-        } else if let Some(from) = field.prefilled {
-            about.insert_str(0, &format!("({from}) "));
+        } else if let Some(from) = &field.prefilled {
+            about.insert_str(0, &format!("({}) ", neutralise(from)));
         }
         if let Some(default) = &param.default {
             let default = if default.is_empty() { "none" } else { default };

@@ -262,3 +262,33 @@ fn a_failed_check_stops_with_its_on_fail_instructions() {
         }));
     assert_replay_matches(&compromised(), &batches);
 }
+
+#[test]
+fn a_run_without_a_suspect_asks_at_triage_and_checks_the_reads_by_hand() {
+    let mut params = params();
+    params.remove("suspect");
+    let (_, batches) = run(compromised(), params, WRITE, |_, _| None);
+    // Triage asks who it is instead of showing an unresolved template.
+    let triage = commands(&batches)
+        .into_iter()
+        .find_map(|c| match c {
+            Command::ShowManual {
+                step, instructions, ..
+            } if step == "triage" => Some(instructions),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        triage.contains("Who is the suspect, and is it still active?** Named at the start: `none`"),
+        "{triage}"
+    );
+    assert!(!triage.contains("{{"), "{triage}");
+    // The suspect check cannot run; a person reviews the reads, and the run completes.
+    let steps = started(&batches);
+    let position = steps.iter().position(|s| s == "suspect-decision").unwrap();
+    assert_eq!(steps[position - 1], "watch-suspect");
+    assert_eq!(steps[position + 1], "escalate");
+    assert_eq!(steps[position + 2], "watch-old-credentials");
+    assert_eq!(last_status(&batches), RunStatus::Completed);
+    assert_replay_matches(&compromised(), &batches);
+}

@@ -171,10 +171,10 @@ fn entries_and_commands_round_trip_through_json() {
 #[test]
 fn params_are_checked_and_defaults_filled() {
     let mut missing = params();
-    missing.remove("suspect");
+    missing.remove("break_glass");
     assert_eq!(
         Engine::new(compromised(), missing, t(0), WRITE).err(),
-        Some(EngineError::MissingParam("suspect".into()))
+        Some(EngineError::MissingParam("break_glass".into()))
     );
     let mut bad = params();
     bad.insert("incident".into(), "2041".into());
