@@ -298,6 +298,15 @@ async fn incidents(
                 None => commands::export(state_dir, id, format, &mut out)?,
             }
         }
+        // A dry run opens no source: nothing can reach AWS, not even a credentials lookup.
+        Some(Command::Runbook {
+            command:
+                RunbookCommand::Run {
+                    name,
+                    params,
+                    dry_run: true,
+                },
+        }) => commands::dry_run(&catalog(), name, params, &mut out)?,
         Some(Command::Runbook {
             command: RunbookCommand::Run { .. },
         })
@@ -318,12 +327,8 @@ async fn incidents(
             match &cli.command {
                 Some(Command::Runbook {
                     command:
-                        RunbookCommand::Run {
-                            name,
-                            params,
-                            dry_run,
-                        },
-                }) => commands::run(&ctx, name, params, *dry_run, &mut out).await?,
+                        RunbookCommand::Run { name, params, .. },
+                }) => commands::run(&ctx, name, params, &mut out).await?,
                 Some(Command::Incident {
                     command: IncidentCommand::Resume { id },
                 }) => {
