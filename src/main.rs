@@ -326,8 +326,7 @@ async fn incidents(
             };
             match &cli.command {
                 Some(Command::Runbook {
-                    command:
-                        RunbookCommand::Run { name, params, .. },
+                    command: RunbookCommand::Run { name, params, .. },
                 }) => commands::run(&ctx, name, params, &mut out).await?,
                 Some(Command::Incident {
                     command: IncidentCommand::Resume { id },

@@ -18,8 +18,8 @@ use super::prompt::{self, Answer};
 use super::session::{Operator, Session, replay_readonly};
 use super::timeline::{self, describe};
 use crate::domain::untrusted::neutralise;
-use crate::runbook::plan;
 use crate::runbook::engine::{Command, Entry, EntryKind, Event, Mode, Outcome, RunStatus};
+use crate::runbook::plan;
 use crate::store::journal::Journal;
 
 /// What every run needs: where the journal is, the runbooks, and what the calls go to.
@@ -97,11 +97,20 @@ pub async fn run(ctx: &Context, name: &str, params: &[String], out: &mut dyn Wri
 /// `runbook run NAME --param k=v --dry-run`: the whole runbook with the parameters filled in,
 /// every step, branch and request, walked without a source, a journal or a prompt: nothing is
 /// sent and no incident is left half open.
-pub fn dry_run(catalog: &Catalog, name: &str, params: &[String], out: &mut dyn Write) -> Result<u8> {
+pub fn dry_run(
+    catalog: &Catalog,
+    name: &str,
+    params: &[String],
+    out: &mut dyn Write,
+) -> Result<u8> {
     let entry = catalog.find(name).map_err(|e| eyre!(e))?;
     let runbook = entry.runbook.map_err(|errors| {
         let listed: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        eyre!("{} is not a valid runbook:\n{}", entry.file, listed.join("\n"))
+        eyre!(
+            "{} is not a valid runbook:\n{}",
+            entry.file,
+            listed.join("\n")
+        )
     })?;
     let plan = plan::plan(&runbook, &param_values(params)?).map_err(|e| eyre!(e))?;
     out.write_all(crate::report::runbook_plan::text(&plan).as_bytes())?;

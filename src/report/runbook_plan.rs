@@ -33,10 +33,7 @@ pub fn text(plan: &Plan) -> String {
         let n = plan.steps.iter().filter(|s| s.kind == kind).count();
         format!("{n} {}", if n == 1 { one } else { many })
     };
-    let writes = plan
-        .steps
-        .iter()
-        .any(|s| s.kind == StepKind::Action);
+    let writes = plan.steps.iter().any(|s| s.kind == StepKind::Action);
     out.line(String::new());
     out.line(format!(
         "End of the plan: {} steps: {}, {}, {}, {}, {}.{}",

@@ -285,13 +285,16 @@ fn write(action: ActionKind, args: &BTreeMap<String, String>) -> Write {
             .is_some_and(|value| value.starts_with('<') && value.ends_with('>'))
     };
     if action == ActionKind::RestorePolicy && placeholder("policy") {
-        let mut body = serde_json::Map::new();
-        body.insert("SecretId".to_string(), json!(args.get("secret_id")));
+        let secret_id = ("SecretId".to_string(), json!(args.get("secret_id")));
         let delete = ApiCall {
             operation: "DeleteResourcePolicy",
-            body: body.clone(),
+            body: serde_json::Map::from_iter([secret_id.clone()]),
         };
-        body.insert("ResourcePolicy".to_string(), json!(args.get("policy")));
+        // Sorted keys: the same text whether or not serde_json keeps insertion order.
+        let body = serde_json::Map::from_iter([
+            ("ResourcePolicy".to_string(), json!(args.get("policy"))),
+            secret_id,
+        ]);
         let when = format!(
             "when {} is empty (the secret had no policy before)",
             args.get("policy").map(String::as_str).unwrap_or_default()

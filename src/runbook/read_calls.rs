@@ -64,7 +64,10 @@ pub fn query_calls(query: QueryKind, args: &BTreeMap<String, String>) -> Vec<Rea
                 "in the primary region only, every page"
             };
             vec![
-                describe(&secret_id, Some("on the primary, to find its replica regions")),
+                describe(
+                    &secret_id,
+                    Some("on the primary, to find its replica regions"),
+                ),
                 lookup_events(&secret_id, &format!("<now - {lookback}>"), scope),
             ]
         }
@@ -86,7 +89,10 @@ pub fn check_calls(assertion: &Assertion, args: &BTreeMap<String, String>) -> Ve
         ],
         Assertion::ReplicatedTo(_) => vec![describe(&secret_id, Some("on the primary"))],
         Assertion::NoReadsBy { .. } => vec![
-            describe(&secret_id, Some("on the primary, to find its replica regions")),
+            describe(
+                &secret_id,
+                Some("on the primary, to find its replica regions"),
+            ),
             lookup_events(
                 &secret_id,
                 &text(args, "since"),
@@ -104,10 +110,16 @@ fn describe(secret_id: &str, scope: Option<&'static str>) -> ReadCall {
 }
 
 fn list_versions(secret_id: &str) -> ReadCall {
-    let mut call = secrets("ListSecretVersionIds", secret_id, Some("every page"));
-    call.body
-        .insert("IncludeDeprecated".to_string(), json!(true));
-    call
+    // Keys go in sorted order so the text is the same whether or not serde_json keeps order.
+    let mut body = Map::new();
+    body.insert("IncludeDeprecated".to_string(), json!(true));
+    body.insert("SecretId".to_string(), json!(secret_id));
+    ReadCall {
+        service: "secretsmanager",
+        operation: "ListSecretVersionIds",
+        body,
+        scope: Some("every page"),
+    }
 }
 
 fn secrets(operation: &'static str, secret_id: &str, scope: Option<&'static str>) -> ReadCall {
@@ -124,6 +136,7 @@ fn secrets(operation: &'static str, secret_id: &str, scope: Option<&'static str>
 /// CloudTrail events naming the secret's ARN in each region searched, from `start` to now.
 fn lookup_events(secret_id: &str, start: &str, scope: &'static str) -> ReadCall {
     let mut body = Map::new();
+    body.insert("EndTime".to_string(), json!("<now>"));
     body.insert(
         "LookupAttributes".to_string(),
         json!([{
@@ -131,9 +144,8 @@ fn lookup_events(secret_id: &str, start: &str, scope: &'static str) -> ReadCall 
             "AttributeValue": format!("<ARN of {secret_id} in that region>"),
         }]),
     );
-    body.insert("StartTime".to_string(), json!(start));
-    body.insert("EndTime".to_string(), json!("<now>"));
     body.insert("MaxResults".to_string(), json!(LOOKUP_PAGE_SIZE));
+    body.insert("StartTime".to_string(), json!(start));
     ReadCall {
         service: "cloudtrail",
         operation: "LookupEvents",
