@@ -249,7 +249,8 @@ pub enum RunbookCommand {
         /// A parameter, NAME=VALUE (repeatable), e.g. --param secret=prod/db.
         #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
         params: Vec<String>,
-        /// Show every call the run would make and make none.
+        /// Print the whole runbook with these parameters: every step, checklist, branch and
+        /// the exact request of every read and write. Sends nothing and journals nothing.
         #[arg(long)]
         dry_run: bool,
     },

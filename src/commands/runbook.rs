@@ -22,13 +22,20 @@ pub async fn run(
         RunbookCommand::List => {
             commands::list_runbooks(&Catalog::load(&Catalog::default_dirs(config_dir)), &mut out)?
         }
+        // A dry run opens no source: nothing can reach AWS, not even a credentials lookup.
         RunbookCommand::Run {
             name,
             params,
-            dry_run,
-        } => {
+            dry_run: true,
+        } => commands::dry_run(
+            &Catalog::load(&Catalog::default_dirs(config_dir)),
+            name,
+            params,
+            &mut out,
+        )?,
+        RunbookCommand::Run { name, params, .. } => {
             let ctx = context(cli, state_dir, config_dir).await?;
-            commands::run(&ctx, name, params, *dry_run, &mut out).await?
+            commands::run(&ctx, name, params, &mut out).await?
         }
     };
     Ok(ExitCode::from(code))

@@ -19,6 +19,7 @@ use super::session::{Operator, Session, replay_readonly};
 use super::timeline::{self, describe};
 use crate::domain::untrusted::neutralise;
 use crate::runbook::engine::{Command, Entry, EntryKind, Event, Mode, Outcome, RunStatus};
+use crate::runbook::plan;
 use crate::store::journal::Journal;
 
 /// What every run needs: where the journal is, the runbooks, and what the calls go to.
@@ -72,14 +73,52 @@ pub fn list_runbooks(catalog: &Catalog, out: &mut dyn Write) -> Result<u8> {
 
 /// `runbook run NAME --param k=v`: starts a run, carries out the automatic steps, and stops at
 /// the first step that needs the operator, saying so.
-pub async fn run(
-    ctx: &Context,
+pub async fn run(ctx: &Context, name: &str, params: &[String], out: &mut dyn Write) -> Result<u8> {
+    let entry = ctx.catalog.find(name).map_err(|e| eyre!(e))?;
+    let given = param_values(params)?;
+    let journal = Journal::open(&ctx.state_dir)?;
+    let mode = Mode {
+        dry_run: false,
+        allow_write: ctx.allow_write,
+    };
+    let operator = Operator::local(ctx.executor.target());
+    let mut session = Session::start(journal, &entry, given, mode, Utc::now(), operator)?;
+    writeln!(
+        out,
+        "Incident {} started: {} ({})",
+        session.run_id,
+        session.runbook().meta.title,
+        ctx.executor.target(),
+    )?;
+    let pause = advance(ctx, &mut session, out).await?;
+    finish_turn(ctx, &session, pause, out)
+}
+
+/// `runbook run NAME --param k=v --dry-run`: the whole runbook with the parameters filled in,
+/// every step, branch and request, walked without a source, a journal or a prompt: nothing is
+/// sent and no incident is left half open.
+pub fn dry_run(
+    catalog: &Catalog,
     name: &str,
     params: &[String],
-    dry_run: bool,
     out: &mut dyn Write,
 ) -> Result<u8> {
-    let entry = ctx.catalog.find(name).map_err(|e| eyre!(e))?;
+    let entry = catalog.find(name).map_err(|e| eyre!(e))?;
+    let runbook = entry.runbook.map_err(|errors| {
+        let listed: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        eyre!(
+            "{} is not a valid runbook:\n{}",
+            entry.file,
+            listed.join("\n")
+        )
+    })?;
+    let plan = plan::plan(&runbook, &param_values(params)?).map_err(|e| eyre!(e))?;
+    out.write_all(crate::report::runbook_plan::text(&plan).as_bytes())?;
+    Ok(0)
+}
+
+/// `--param NAME=VALUE` flags as a map.
+fn param_values(params: &[String]) -> Result<BTreeMap<String, String>> {
     let mut given = BTreeMap::new();
     for param in params {
         let (key, value) = param
@@ -87,27 +126,7 @@ pub async fn run(
             .ok_or_else(|| eyre!("--param `{param}` is not NAME=VALUE"))?;
         given.insert(key.trim().to_string(), value.to_string());
     }
-    let journal = Journal::open(&ctx.state_dir)?;
-    let mode = Mode {
-        dry_run,
-        allow_write: ctx.allow_write,
-    };
-    let operator = Operator::local(ctx.executor.target());
-    let mut session = Session::start(journal, &entry, given, mode, Utc::now(), operator)?;
-    writeln!(
-        out,
-        "Incident {} started: {} ({}){}",
-        session.run_id,
-        session.runbook().meta.title,
-        ctx.executor.target(),
-        if dry_run {
-            " -- DRY RUN: no AWS writes"
-        } else {
-            ""
-        }
-    )?;
-    let pause = advance(ctx, &mut session, out).await?;
-    finish_turn(ctx, &session, pause, out)
+    Ok(given)
 }
 
 /// `incident resume ID`: continues a run, asking the operator on this terminal for each

@@ -7,3 +7,4 @@ pub mod events;
 pub mod incident;
 pub mod inventory;
 pub mod review;
+pub mod runbook_plan;

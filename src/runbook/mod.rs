@@ -6,6 +6,8 @@ pub mod calls;
 pub mod engine;
 mod error;
 mod parse;
+pub mod plan;
+pub mod read_calls;
 mod reader;
 pub mod refs;
 pub mod spec;

@@ -19,8 +19,7 @@ mod tests;
 mod transitions;
 mod types;
 
-use resolve::check_params;
-pub use resolve::{action_name, assertion_name, preview, query_name};
+pub use resolve::{action_name, assertion_name, check_params, preview, query_name};
 pub use types::{
     Command, EngineError, Entry, EntryKind, Event, Mode, Outcome, RunStatus, StepError, StepRecord,
 };

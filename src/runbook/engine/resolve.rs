@@ -150,7 +150,7 @@ impl Engine {
 
 /// Checks the supplied parameters, fills defaults; returns typed and normalised (string) values.
 #[allow(clippy::type_complexity)]
-pub(super) fn check_params(
+pub fn check_params(
     runbook: &Runbook,
     given: &BTreeMap<String, String>,
 ) -> Result<(BTreeMap<String, ParamValue>, BTreeMap<String, String>), EngineError> {
