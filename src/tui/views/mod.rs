@@ -100,3 +100,5 @@ mod review_snapshots_test;
 mod screen_test;
 #[cfg(test)]
 mod snapshots_test;
+#[cfg(test)]
+mod who_read_snapshots_test;
