@@ -32,8 +32,8 @@ pub enum Action {
     Runbooks,
     /// Tick or untick the checklist item under the cursor.
     Toggle,
-    /// A number key: tick checklist item N, or select decision option N (1-based; the
-    /// keymap fills N from the key pressed).
+    /// A number key: tick checklist item N, select decision option N, or choose the events
+    /// views' time window N (1-based; the keymap fills N from the key pressed).
     Pick(u8),
     /// Write the note of a manual step.
     Note,

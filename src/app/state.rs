@@ -164,6 +164,9 @@ pub struct EventsView {
     pub readers: Vec<crate::trail::analysis::Reader>,
     pub hints: Vec<String>,
     pub pivot: Vec<crate::trail::analysis::SecretReads>,
+    /// The who-read pane's selected principal: its reads of the secret in the window, as
+    /// indices into the event index, newest first.
+    pub reader_reads: Vec<usize>,
 }
 
 /// A live LookupEvents fetch in progress, across cells.

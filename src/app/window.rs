@@ -73,6 +73,26 @@ impl Preset {
     }
 }
 
+/// The window after `window` in the cycle `w` walks: 1h, 24h, 7d, 30d, 90d, then all loaded.
+pub fn next_window(window: Option<Preset>) -> Option<Preset> {
+    match window {
+        None => Some(Preset::Hour),
+        Some(Preset::Quarter) => None,
+        Some(p) => Some(p.next()),
+    }
+}
+
+/// The window number key `n` chooses directly: 1 is 1h, 2 24h, 3 7d, 4 30d, 5 90d, 6 all
+/// loaded (`Some(None)`); other numbers choose nothing.
+pub fn numbered_window(n: u8) -> Option<Option<Preset>> {
+    match n {
+        6 => Some(None),
+        n => Preset::ALL
+            .get(usize::from(n).checked_sub(1)?)
+            .map(|p| Some(*p)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,5 +111,20 @@ mod tests {
         assert!(err.contains("30m, 24h, 7d"), "{err}");
         assert!(parse_duration("-3d").is_none());
         assert!(parse_duration("").is_none());
+    }
+
+    #[test]
+    fn w_cycles_through_all_and_number_keys_jump() {
+        let mut window = None;
+        let mut seen = Vec::new();
+        for _ in 0..6 {
+            window = next_window(window);
+            seen.push(window.map_or("all", Preset::label));
+        }
+        assert_eq!(seen, ["1h", "24h", "7d", "30d", "90d", "all"]);
+        assert_eq!(numbered_window(2), Some(Some(Preset::Day)));
+        assert_eq!(numbered_window(6), Some(None));
+        assert_eq!(numbered_window(0), None);
+        assert_eq!(numbered_window(7), None);
     }
 }

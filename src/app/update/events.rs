@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::app::state::{Fetching, Mode, State, View};
-use crate::app::window::Preset;
+use crate::app::window::{Preset, next_window, numbered_window};
 use crate::app::{Action, Effect};
 use crate::source::{CellError, FetchProgress};
 use crate::trail::AccessEvent;
@@ -16,7 +16,7 @@ pub const DEFAULT_LOOKBACK_DAYS: i64 = 7;
 pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
     match state.view {
         View::Events => list(state, action),
-        View::WhoRead => who_read(state, action),
+        View::WhoRead => super::who_read::act(state, action),
         View::Principal => pivot(state, action),
         View::Record => record(state, action),
         _ => Vec::new(),
@@ -38,14 +38,11 @@ fn list(state: &mut State, action: Action) -> Vec<Effect> {
             state.ev.preset = None;
             rebuild(state);
         }
-        Action::WindowNext => {
-            state.ev.preset = match state.ev.preset {
-                None => Some(Preset::Hour),
-                Some(Preset::Quarter) => None,
-                Some(p) => Some(p.next()),
-            };
-            rebuild(state);
-            return fetch_window(state);
+        Action::WindowNext => return set_window(state, next_window(state.ev.preset)),
+        Action::Pick(n) => {
+            if let Some(window) = numbered_window(n) {
+                return set_window(state, window);
+            }
         }
         Action::ErrorsOnly => {
             state.ev.filter.errors_only = !state.ev.filter.errors_only;
@@ -71,23 +68,6 @@ fn list(state: &mut State, action: Action) -> Vec<Effect> {
         _ => {}
     }
     state.ev.cursor.keep_visible(state.ev.rows.len(), page);
-    Vec::new()
-}
-
-fn who_read(state: &mut State, action: Action) -> Vec<Effect> {
-    let page = state.table_height();
-    let n = state.ev.readers.len();
-    match action {
-        Action::Open | Action::Pivot => {
-            if let Some(r) = state.ev.readers.get(state.ev.reader_cursor.selected) {
-                let key = r.principal_key.clone();
-                open_pivot(state, key);
-            }
-        }
-        a => {
-            state.ev.reader_cursor.step(a, n, page);
-        }
-    }
     Vec::new()
 }
 
@@ -128,23 +108,11 @@ fn record(state: &mut State, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
-fn open_pivot(state: &mut State, key: String) {
+pub(super) fn open_pivot(state: &mut State, key: String) {
     state.ev.principal = Some(key);
     state.ev.pivot_cursor = Default::default();
     refresh_panes(state);
     super::open(state, View::Principal);
-}
-
-/// `t` on a secret: who read it, across its primary and replica regions.
-pub fn open_who_read(state: &mut State) -> Vec<Effect> {
-    let Some(entry) = state.selected_entry() else {
-        return Vec::new();
-    };
-    state.ev.who_read = Some(entry.secret.arn.clone());
-    state.ev.reader_cursor = Default::default();
-    refresh_panes(state);
-    super::open(state, View::WhoRead);
-    first_fetch(state)
 }
 
 /// Opening the events list for the first time on a live source starts a fetch.
@@ -153,7 +121,7 @@ pub fn on_open(state: &mut State) -> Vec<Effect> {
     first_fetch(state)
 }
 
-fn first_fetch(state: &mut State) -> Vec<Effect> {
+pub(super) fn first_fetch(state: &mut State) -> Vec<Effect> {
     if state.ev.fetched_once || !state.live_events {
         return Vec::new();
     }
@@ -165,6 +133,13 @@ fn first_fetch(state: &mut State) -> Vec<Effect> {
             .preset
             .map_or(Duration::days(DEFAULT_LOOKBACK_DAYS), Preset::duration);
     start_fetch(state, start, end)
+}
+
+/// Chooses the window of the events views (list, who read, pivot alike) and recomputes them.
+pub fn set_window(state: &mut State, window: Option<Preset>) -> Vec<Effect> {
+    state.ev.preset = window;
+    rebuild(state);
+    fetch_window(state)
 }
 
 /// A wider window than fetched so far asks CloudTrail for the rest (the store skips what it has).
@@ -313,9 +288,11 @@ pub fn since(state: &State) -> Option<DateTime<Utc>> {
 /// Recomputes the who-read and pivot panes (readers, hints, secrets read) for the current
 /// focus and window, so that drawing them costs nothing.
 pub fn refresh_panes(state: &mut State) {
+    let selected = super::who_read::selected_key(state);
     state.ev.readers = readers_of_focus(state);
     state.ev.hints = hint_lines(state);
     state.ev.pivot = pivot_rows(state);
+    super::who_read::reselect(state, selected);
 }
 
 /// Investigator hints about the focused secret in the window (default: the last 7 days).

@@ -15,6 +15,7 @@ mod review_decide;
 pub mod run;
 mod runbook_form;
 pub mod runbooks;
+pub mod who_read;
 
 use super::state::{Mode, State, View};
 use super::{Action, Effect, Msg};
@@ -187,13 +188,12 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::WhoRead if state.view == View::Inventory || state.view == View::Detail => {
-            if state.view == View::Detail {
-                state.ev.who_read = state.detail.clone();
-                events::refresh_panes(state);
-                open(state, View::WhoRead);
-                return Vec::new();
-            }
-            events::open_who_read(state)
+            let arn = if state.view == View::Detail {
+                state.detail.clone()
+            } else {
+                state.selected_entry().map(|e| e.secret.arn.clone())
+            };
+            arn.map_or_else(Vec::new, |arn| who_read::open(state, arn))
         }
         _ => match state.view {
             View::Inventory => inventory::act(state, action),
@@ -268,3 +268,5 @@ mod runbook_form_tests;
 mod runbooks_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod who_read_tests;

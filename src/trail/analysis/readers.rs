@@ -114,6 +114,27 @@ impl EventIndex {
         readers
     }
 
+    /// The reads of any of `arns` by the principal with this [`key`](crate::trail::Principal::key)
+    /// at or after `since`, as event indices, newest first: what a reader's row adds up.
+    pub fn reads_by(
+        &self,
+        arns: &[String],
+        principal_key: &str,
+        since: Option<DateTime<Utc>>,
+    ) -> Vec<usize> {
+        let Some(principal) = self.principals.find(principal_key) else {
+            return Vec::new();
+        };
+        let wanted = self.secret_set(arns);
+        self.time_range(since, None)
+            .filter(|&i| {
+                self.facts[i].principal == principal
+                    && self.has(i, READ)
+                    && self.touches(i, &wanted)
+            })
+            .collect()
+    }
+
     /// The secrets the principal with this [`key`](crate::trail::Principal::key) read or tried
     /// to read at or after `since`, most recently read first.
     pub fn secrets_read_by(
@@ -297,6 +318,34 @@ mod tests {
         assert_eq!(
             (recent[1].reads, recent[1].denied, recent[1].failed),
             (0, 0, 1)
+        );
+    }
+
+    #[test]
+    fn a_readers_reads_are_the_events_its_row_counts() {
+        let index = index();
+        let reads = index.reads_by(&db(), BOB_ARN, None);
+        let times: Vec<_> = reads.iter().map(|&i| index.events[i].time).collect();
+        assert_eq!(
+            times,
+            [
+                at("2026-11-20T09:40:00Z"),
+                at("2026-11-20T09:30:00Z"),
+                at("2026-11-20T09:00:00Z")
+            ],
+            "bob's three reads of prod/db, newest first; not prod/api"
+        );
+        let recent = index.reads_by(&db(), BOB_ARN, Some(at("2026-11-20T09:35:00Z")));
+        assert_eq!(recent.len(), 1);
+        let dr = index.reads_by(&db(), "arn:aws:iam::111122223333:role/dr-runner", None);
+        assert_eq!(
+            index.events[dr[0]].region, "eu-west-1",
+            "read through the replica"
+        );
+        assert!(
+            index
+                .reads_by(&db(), "arn:aws:iam::1:user/nobody", None)
+                .is_empty()
         );
     }
 

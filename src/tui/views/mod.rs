@@ -102,3 +102,5 @@ mod runbook_form_snapshots_test;
 mod screen_test;
 #[cfg(test)]
 mod snapshots_test;
+#[cfg(test)]
+mod who_read_snapshots_test;

@@ -164,7 +164,7 @@ fn audit_view_80x24_and_160x45() {
 }
 
 /// The demo, loaded as the TUI would (inventory and its events), at a fixed moment.
-fn demo_state() -> State {
+pub(super) fn demo_state() -> State {
     use crate::source::{InventorySource, SourceKind, demo, snapshot_source::SnapshotSource};
     let snap = demo::load(now()).unwrap();
     let events = snap
