@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod drill;
+pub mod drive;
 pub mod incident;
 pub mod logging;
 pub mod report;

@@ -13,7 +13,6 @@ pub mod msg;
 pub mod replicas;
 pub mod review;
 pub mod runbooks;
-pub mod runner;
 pub mod state;
 pub mod update;
 pub mod window;

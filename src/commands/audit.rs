@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use super::open::Loaded;
 use super::outcome::{finish, warn};
-use crate::app::runner::run_to_completion;
 use crate::cli::{AuditFormat, FailOn};
+use crate::drive::runner::run_to_completion;
 use crate::report;
 
 pub async fn run(

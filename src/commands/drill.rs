@@ -11,7 +11,6 @@ use std::sync::Arc;
 use chrono::Utc;
 
 use crate::app::State;
-use crate::app::runner::run_to_completion;
 use crate::audit::Policy;
 use crate::cli::{Cli, DrillArgs, DrillFormat};
 use crate::domain::untrusted::neutralise;
@@ -19,6 +18,7 @@ use crate::domain::{Cell, CellHealth};
 use crate::drill::record::{CellRecord, Record, RehearsalRecord, ValueRecord};
 use crate::drill::stopwatch::{Phase, Stopwatch};
 use crate::drill::{Evidence, Input, Outcome, Selection, check, live, promotion};
+use crate::drive::runner::run_to_completion;
 use crate::source::InventorySource;
 
 pub async fn run(

@@ -8,8 +8,8 @@ use color_eyre::eyre::{bail, eyre};
 use super::open::Loaded;
 use super::outcome::{finish, warn};
 use crate::app::State;
-use crate::app::runner::{drive, run_to_completion};
 use crate::cli::Format;
+use crate::drive::runner::{drive, run_to_completion};
 use crate::report;
 use crate::trail::analysis::EventFilter;
 

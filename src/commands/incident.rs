@@ -5,9 +5,9 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::open::{open, source_args};
+use super::runs::{self as commands, Context, ExportFormat};
 use crate::cli::{Cli, IncidentCommand, IncidentFormat};
 use crate::incident::Catalog;
-use crate::incident::commands::{self, Context, ExportFormat};
 
 pub async fn run(
     cli: &Cli,

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use super::open::Loaded;
 use super::outcome::{finish, warn};
-use crate::app::runner::run_to_completion;
 use crate::cli::Format;
+use crate::drive::runner::run_to_completion;
 use crate::report;
 
 pub async fn run(loaded: Loaded, format: Format) -> color_eyre::Result<ExitCode> {

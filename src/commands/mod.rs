@@ -13,6 +13,7 @@ pub mod outcome;
 pub mod review;
 mod review_records;
 pub mod runbook;
+mod runs;
 pub mod snapshot;
 
 use std::path::Path;

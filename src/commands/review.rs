@@ -8,16 +8,16 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::process::ExitCode;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use color_eyre::eyre::{bail, eyre};
 
 use super::review_records as records;
 use crate::app::State;
-use crate::app::runner::{drive, run_to_completion};
 use crate::cli::{Cli, ReviewCommand};
 use crate::domain::CellHealth;
 use crate::domain::inventory::Entry;
 use crate::domain::untrusted::neutralise;
+use crate::drive::runner::{drive, run_to_completion};
 pub use crate::review::decision::local_user;
 use crate::review::{Input, Observation, PolicyInput, ReviewInfo, build, review_id, selected};
 use crate::source::aws::AwsSource;
@@ -398,9 +398,4 @@ fn source_events(
         events = crate::trail::merge(events, files.events);
     }
     events
-}
-
-/// `2026-11-20 09:00 UTC`.
-pub fn utc(t: &DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
 }

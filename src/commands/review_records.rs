@@ -9,10 +9,11 @@ use std::process::ExitCode;
 use chrono::Utc;
 use color_eyre::eyre::{bail, eyre};
 
-use super::review::{local_user, utc};
 use crate::cli::ReviewFormat;
 use crate::domain::untrusted::neutralise;
+use crate::review::decision::local_user;
 use crate::review::pack::{self, Chain, TextKind, Verified};
+use crate::review::table::utc;
 use crate::review::{Decision, Observation, ReviewInfo, Verdict};
 use crate::store::review::ReviewStore;
 

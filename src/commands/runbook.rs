@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::incident::context;
+use super::runs as commands;
 use crate::cli::{Cli, RunbookCommand};
 use crate::incident::Catalog;
-use crate::incident::commands;
 
 pub async fn run(
     cli: &Cli,

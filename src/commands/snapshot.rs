@@ -9,7 +9,7 @@ use color_eyre::eyre::eyre;
 use super::open::Loaded;
 use super::outcome::{finish, warn};
 use crate::app::State;
-use crate::app::runner::{drive, run_to_completion};
+use crate::drive::runner::{drive, run_to_completion};
 use crate::source::snapshot::{self, CellRecord, SCHEMA_VERSION, Snapshot};
 
 pub async fn export(loaded: Loaded, output: &Path) -> color_eyre::Result<ExitCode> {

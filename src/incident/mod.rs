@@ -6,7 +6,6 @@
 //! timeline export, and the worker that runs a session for the TUI.
 
 pub mod catalog;
-pub mod commands;
 pub mod driver;
 pub mod executor;
 pub mod offline;
@@ -15,7 +14,6 @@ pub mod session;
 pub mod snapshot;
 pub mod timeline;
 pub mod verdicts;
-pub mod worker;
 
 pub use catalog::Catalog;
 pub use executor::{ActionOutput, CheckOutcome, Executor, QueryOutput};

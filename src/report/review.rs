@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::untrusted::neutralise;
 use crate::report::csv_cell::SafeCsv;
 use crate::review::pack::{LoggedDecision, Pack};
-use crate::review::table::{allowed, policy_line};
+use crate::review::table::{allowed, policy_line, utc};
 use crate::review::{Highlight, SecretReview};
 
 /// Columns of the CSV pack.
@@ -371,10 +371,6 @@ fn list_or(list: &[String], empty: &str) -> String {
     } else {
         list.join(", ")
     }
-}
-
-fn utc(t: &DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 fn opt(t: Option<DateTime<Utc>>) -> String {

@@ -162,7 +162,8 @@ pub fn allowed(row: &AccessRow) -> String {
     }
 }
 
-fn utc(t: &DateTime<Utc>) -> String {
+/// A time as the review shows it everywhere: to the minute, in UTC.
+pub fn utc(t: &DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 

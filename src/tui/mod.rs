@@ -1,7 +1,6 @@
 //! The terminal adapter: guard, runtime loop, keymap, theme, and one file per view.
 
 pub mod keymap;
-pub mod review_worker;
 pub mod runtime;
 pub mod terminal;
 pub mod theme;

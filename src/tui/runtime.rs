@@ -14,9 +14,10 @@ use super::terminal::TerminalGuard;
 use super::theme::Theme;
 use super::views;
 use crate::app::msg::PromptKey;
-use crate::app::runner::Runner;
 use crate::app::{Action, Effect, Mode, Msg, State, update};
-use crate::incident::{Catalog, worker};
+use crate::drive::runbook_worker as worker;
+use crate::drive::runner::Runner;
+use crate::incident::Catalog;
 use crate::source::InventorySource;
 
 pub struct Options {
@@ -42,7 +43,7 @@ pub async fn run(
         executor: source.runbook_executor(),
     };
     let worker = worker::spawn(config, runner.sender())?;
-    let reviews = super::review_worker::spawn(options.state_dir.clone(), runner.sender())?;
+    let reviews = crate::drive::review_worker::spawn(options.state_dir.clone(), runner.sender())?;
     let runner = runner.with_runbooks(worker).with_reviews(reviews);
     state.review.reviewer = crate::review::decision::local_user();
     let mut events = EventStream::new();

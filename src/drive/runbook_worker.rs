@@ -11,14 +11,14 @@ use std::sync::Arc;
 use chrono::Utc;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
-use super::catalog::Catalog;
-use super::driver::{self, Progress};
-use super::executor::Executor;
-use super::session::{Operator, Session, SessionError, replay_readonly};
-use super::snapshot::{RunRow, RunSnapshot, status_line};
-use super::timeline::describe;
 use crate::app::Msg;
 use crate::app::effect::RunbookRequest;
+use crate::incident::catalog::Catalog;
+use crate::incident::driver::{self, Progress};
+use crate::incident::executor::Executor;
+use crate::incident::session::{Operator, Session, SessionError, replay_readonly};
+use crate::incident::snapshot::{RunRow, RunSnapshot, status_line};
+use crate::incident::timeline::describe;
 use crate::runbook::engine::{Entry, Event, Mode};
 use crate::store::journal::Journal;
 
@@ -278,5 +278,5 @@ pub fn list_runs(state_dir: &std::path::Path) -> Result<Vec<RunRow>, SessionErro
 }
 
 #[cfg(test)]
-#[path = "worker_tests.rs"]
+#[path = "runbook_worker_tests.rs"]
 mod tests;

@@ -8,8 +8,8 @@ use chrono::Utc;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio_util::sync::CancellationToken;
 
-use super::effect::{RequestId, ReviewRequest, RunbookRequest};
-use super::{Effect, Msg, State, update};
+use crate::app::effect::{RequestId, ReviewRequest, RunbookRequest};
+use crate::app::{Effect, Msg, State, update};
 use crate::source::InventorySource;
 
 /// Spawns effects; results come back on the channel as messages tagged with their request.
@@ -228,6 +228,6 @@ pub async fn drive(state: &mut State, source: Arc<dyn InventorySource>, first: V
 /// Loads the inventory to completion (headless commands).
 pub async fn run_to_completion(state: &mut State, source: Arc<dyn InventorySource>) {
     update(state, Msg::Tick(Utc::now()));
-    let first = super::update::start(state);
+    let first = crate::app::update::start(state);
     drive(state, source, first).await;
 }

@@ -10,14 +10,14 @@ use std::sync::Arc;
 use chrono::Utc;
 use color_eyre::eyre::{Result, eyre};
 
-use super::catalog::Catalog;
-use super::driver::{self, Pause, Progress};
-use super::executor::Executor;
-use super::executor::RecordedCall;
-use super::prompt::{self, Answer};
-use super::session::{Operator, Session, replay_readonly};
-use super::timeline::{self, describe};
 use crate::domain::untrusted::neutralise;
+use crate::incident::catalog::Catalog;
+use crate::incident::driver::{self, Pause, Progress};
+use crate::incident::executor::Executor;
+use crate::incident::executor::RecordedCall;
+use crate::incident::prompt::{self, Answer};
+use crate::incident::session::{Operator, Session, replay_readonly};
+use crate::incident::timeline::{self, describe};
 use crate::runbook::engine::{Command, Entry, EntryKind, Event, Mode, Outcome, RunStatus};
 use crate::runbook::plan;
 use crate::store::journal::Journal;
@@ -203,7 +203,7 @@ pub async fn trail(ctx: &Context, run_id: &str, out: &mut dyn Write) -> Result<u
             "no incident `{run_id}`; `strongroom incident list` shows them"
         ));
     }
-    let entries = super::session::entries_of(&journal.entries(run_id)?)?;
+    let entries = crate::incident::session::entries_of(&journal.entries(run_id)?)?;
     let linked: Vec<String> = entries
         .iter()
         .filter_map(|e| match &e.kind {
