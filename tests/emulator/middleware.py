@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import random
 import re
 import select
@@ -23,6 +24,8 @@ from state import DEFAULT_ACCOUNT, FAULT_ERRORS, State
 CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/")
 HANG_CAP_SECONDS = 120
 JSON_CT = "application/x-amz-json-1.1"
+# Faults drawn at random repeat from run to run: a test of retries cannot pass or fail by luck.
+random.seed(int(os.environ.get("STRONGROOM_EMULATOR_SEED", "1203")))
 
 
 class Request:

@@ -111,6 +111,18 @@ pub fn explain(problem: Problem, ctx: Context<'_>, code: Option<&str>, said: &st
         (Problem::AccessDenied, Some(code)) if !said.is_empty() => {
             format!("{code}: {said}. {}", sentence(problem, ctx, None))
         }
+        // The connection's own last word (`connection refused`) says which network problem.
+        (Problem::Unreachable | Problem::TimedOut, _) if !said.is_empty() => {
+            let region = ctx.region.unwrap_or("this region");
+            let next = sentence(problem, ctx, code);
+            let rest = next.split_once(": ").map_or("", |(_, r)| r);
+            let head = if problem == Problem::Unreachable {
+                format!("Cannot reach AWS in {region}")
+            } else {
+                format!("AWS in {region} did not answer in time")
+            };
+            format!("{head} ({said}): {rest}")
+        }
         _ => sentence(problem, ctx, code),
     }
 }

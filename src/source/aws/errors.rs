@@ -41,6 +41,7 @@ where
     };
     let said = match &err {
         SdkError::ServiceError(_) | SdkError::ResponseError(_) => err.message().unwrap_or(""),
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => last_word(&chain),
         _ => "",
     };
     let text = diagnose::explain(problem, ctx, code.as_deref(), said);
@@ -50,6 +51,15 @@ where
         Problem::Other => CellError::failed(text),
         _ => CellError::forbidden(text),
     }
+}
+
+/// The innermost reason of a dispatch failure's chain, before the Debug dump of its source:
+/// `dispatch failure: io error: ...: connection refused (DispatchFailure(...))` gives
+/// `connection refused`.
+fn last_word(chain: &str) -> &str {
+    let text = chain.split(" (DispatchFailure(").next().unwrap_or(chain);
+    let text = text.split(" (TimeoutError(").next().unwrap_or(text);
+    text.rsplit(": ").next().unwrap_or(text).trim()
 }
 
 /// Credential loading fails inside the request (IMDS, SSO): that is not the service being down.

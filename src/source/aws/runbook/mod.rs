@@ -424,6 +424,13 @@ fn described_error(
 /// the whole error chain and its Debug form; its innermost cause says what happened
 /// (`connection refused`, `connection closed before message completed`).
 pub(super) fn concise(detail: &str) -> &str {
+    // "Cannot reach AWS in r (connection refused): check ..." gives the reason in brackets.
+    if let Some((_, rest)) = detail.split_once(" (")
+        && let Some((reason, _)) = rest.split_once("): ")
+        && (detail.starts_with("Cannot reach AWS") || detail.starts_with("AWS in "))
+    {
+        return reason;
+    }
     let Some(cut) = detail.find(" (DispatchFailure(") else {
         return detail;
     };
@@ -484,5 +491,8 @@ mod tests {
             "us-west-2: unreachable (connection closed before message completed)"
         );
         assert_eq!(concise("timed out"), "timed out");
+        let said =
+            "Cannot reach AWS in us-west-2 (connection refused): check the network or proxy.";
+        assert_eq!(concise(said), "connection refused");
     }
 }
