@@ -1,9 +1,18 @@
 //! Rotation outcomes from CloudTrail: the latest RotationFailed and RotationSucceeded per secret.
 
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
 use crate::domain::Secret;
 use crate::trail::{AccessEvent, resolve};
 
-use super::RotationHistory;
+/// What CloudTrail says about rotations: the latest failure and success per secret ARN.
+#[derive(Debug, Clone, Default)]
+pub struct RotationHistory {
+    pub last_failed: HashMap<String, DateTime<Utc>>,
+    pub last_succeeded: HashMap<String, DateTime<Utc>>,
+}
 
 pub fn rotation_history(events: &[AccessEvent], secrets: &[Secret]) -> RotationHistory {
     let mut h = RotationHistory::default();

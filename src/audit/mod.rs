@@ -7,21 +7,13 @@ pub mod naming;
 pub mod policy;
 pub mod rules;
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 
 pub use finding::{Finding, RuleId, Severity};
+pub use history::RotationHistory;
 pub use policy::{Policy, PolicyError};
 
 use crate::domain::Entry;
-
-/// What CloudTrail says about rotations: the latest failure and success per secret ARN.
-#[derive(Debug, Clone, Default)]
-pub struct RotationHistory {
-    pub last_failed: HashMap<String, DateTime<Utc>>,
-    pub last_succeeded: HashMap<String, DateTime<Utc>>,
-}
 
 /// Every finding for every entry, in inventory order, rule order within a secret.
 pub fn evaluate(

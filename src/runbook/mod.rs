@@ -2,9 +2,11 @@
 //!
 //! Pure code except [`load_file`]. Every error names the file, the line and the field.
 
+pub mod assertion;
 pub mod calls;
 pub mod engine;
 mod error;
+mod messages;
 mod parse;
 pub mod plan;
 pub mod read_calls;

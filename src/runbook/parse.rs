@@ -3,6 +3,7 @@
 
 use toml::de::{DeTable, DeValue};
 
+use super::messages::{id_rule, unknown};
 use super::reader::{Reader, Str, Table};
 use super::refs::is_identifier;
 use super::spec::{Meta, Param, ParamType, ParamValue, Runbook, Validation};
@@ -296,18 +297,4 @@ fn parse_default(
         return None;
     }
     Some(value)
-}
-
-/// The message for a key that is not allowed where it stands.
-pub(super) fn unknown(key: &str, allowed: &[&str]) -> String {
-    format!(
-        "unknown key `{key}`; expected one of: {}",
-        allowed.join(", ")
-    )
-}
-
-pub(super) fn id_rule(value: &str) -> String {
-    format!(
-        "`{value}` is not a valid name; use lowercase letters, digits, `_` and `-`, starting with a letter"
-    )
 }

@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
+use super::assertion::assertion_refs;
 use super::calls::{self, ApiCall};
 use super::engine::{EngineError, assertion_name, check_params, preview};
 use super::read_calls::{ReadCall, check_calls, query_calls};
-use super::refs::{ValueRef, assertion_refs, templates};
+use super::refs::{ValueRef, templates};
 use super::spec::{
     ActionKind, ArgValue, Args, Assertion, Decision, END, OnFailure, Runbook, Step, StepBody,
     StepKind,

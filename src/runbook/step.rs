@@ -2,9 +2,10 @@
 
 use toml::de::DeValue;
 
-use super::parse::{id_rule, unknown};
+use super::assertion::{assertion_refs, parse_assertion};
+use super::messages::{id_rule, unknown};
 use super::reader::{Reader, Str, Table, Target};
-use super::refs::{assertion_refs, is_identifier, parse_assertion};
+use super::refs::is_identifier;
 use super::spec::{
     ActionKind, ArgValue, Args, Decision, DecisionOption, END, OnFailure, QueryKind, Step,
     StepBody, StepKind,

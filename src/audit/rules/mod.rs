@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::RotationHistory;
 use super::finding::{Finding, RuleId};
+use super::history::RotationHistory;
 use super::naming::fits;
 use super::policy::{Effective, Policy};
 use crate::domain::rotation::next_due;

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{
+use super::document::{
     Condition, Effect, Patterns, PolicyDocument, PolicyError, PolicyPrincipal, Principals,
     Statement, arn_account,
 };

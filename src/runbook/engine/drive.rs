@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use super::resolve::{action_name, assertion_name, preview, query_name};
-use super::{Active, Command, Engine, EntryKind, Outcome, Phase, RunStatus, Then};
+use super::state::{Active, Engine, Phase, Then};
+use super::types::{Command, EntryKind, Outcome, RunStatus};
 use crate::runbook::spec::{Decision, Step, StepBody};
 
 impl Engine {

@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use super::{Engine, EngineError};
+use super::state::Engine;
+use super::types::EngineError;
 use crate::runbook::refs::{ValueRef, templates};
 use crate::runbook::spec::{
     ActionKind, ArgValue, Args, Assertion, ParamValue, QueryKind, Runbook, Step, StepBody,

@@ -4,9 +4,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::{
-    Active, Engine, EngineError, Entry, EntryKind, Outcome, Phase, StepError, StepRecord, Then,
-};
+use super::state::{Active, Engine, Phase, Then};
+use super::types::{EngineError, Entry, EntryKind, Outcome, StepError, StepRecord};
 use crate::runbook::spec::{END, OnFailure, StepBody, StepKind};
 
 impl Engine {

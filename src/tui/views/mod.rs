@@ -10,6 +10,7 @@ pub mod record;
 pub mod replica;
 pub mod replicas;
 pub mod replicas_footer;
+pub mod replicas_text;
 pub mod review;
 pub mod review_secret;
 pub mod run;

@@ -8,10 +8,13 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row as TableRow, Table, Wrap};
 
+use super::replicas_text::failover_brief;
+// `replica.rs` takes the outcome colours from here.
+pub use super::replicas_text::outcome_style;
 use crate::app::State;
 use crate::domain::untrusted::neutralise;
 use crate::domain::{Cell, ReplicationState};
-use crate::drill::{Drill, Outcome, Parity, Presence, Primary, RegionCell, Row};
+use crate::drill::{Drill, Parity, Presence, Primary, RegionCell, Row};
 use crate::tui::theme::Theme;
 
 const HINT_WIDE: &str = "↑↓←→ cell  Enter replica  / filter  a all  d DR region  D drill  b runbook  values and promotion: strongroom drill ... --verify-values / --rehearse-promotion";
@@ -280,14 +283,6 @@ fn clip_left(text: &str, width: usize) -> String {
     format!("…{tail}")
 }
 
-pub fn outcome_style(theme: &Theme, outcome: Outcome) -> Style {
-    match outcome {
-        Outcome::Pass => theme.good(),
-        Outcome::Warn => theme.warn(),
-        Outcome::Fail => theme.bad(),
-    }
-}
-
 /// A cell in a few characters: the replica's state with drift and key problems marked.
 pub fn cell_label(state: &State, row: &Row, cell: &RegionCell, theme: &Theme) -> (String, Style) {
     match &cell.presence {
@@ -352,60 +347,5 @@ fn why(row: &Row, dr: &str, theme: &Theme) -> (String, Style) {
                 .map_or_else(String::new, |w| format!("required: {}", neutralise(w))),
             theme.dim(),
         ),
-    }
-}
-
-/// The failover in a column: the version first, then whether it is the primary's.
-pub fn failover_brief(row: &Row, dr: &str) -> String {
-    let Some(f) = &row.failover else {
-        return format!("failover: nothing to serve in {dr}");
-    };
-    let mut s = format!(
-        "serves {}",
-        short(f.version_id.as_deref().unwrap_or("(no AWSCURRENT)"))
-    );
-    if let Some(t) = f.last_changed {
-        s.push_str(&format!(", changed {}", t.format("%Y-%m-%d")));
-    }
-    s.push_str(if f.parity_verified {
-        ", the primary's"
-    } else {
-        ", parity unverified"
-    });
-    if let Some(t) = f.last_accessed {
-        s.push_str(&format!(", read {}", t.format("%Y-%m-%d")));
-    }
-    neutralise(&s).into_owned()
-}
-
-/// What a failover to the DR region would serve for this row.
-pub fn failover_text(row: &Row, dr: &str) -> String {
-    let Some(f) = &row.failover else {
-        return format!("nothing to serve in {dr}");
-    };
-    let mut s = format!(
-        "{dr} serves {}",
-        short(f.version_id.as_deref().unwrap_or("(no AWSCURRENT)"))
-    );
-    if let Some(t) = f.last_changed {
-        s.push_str(&format!(", changed {}", t.format("%Y-%m-%d")));
-    }
-    if let Some(t) = f.last_accessed {
-        s.push_str(&format!(", read {}", t.format("%Y-%m-%d")));
-    }
-    s.push_str(if f.parity_verified {
-        " (the primary's AWSCURRENT)"
-    } else {
-        " (parity not verified)"
-    });
-    neutralise(&s).into_owned()
-}
-
-/// A version id's first 8 characters, enough to tell versions apart on screen.
-pub fn short(version: &str) -> String {
-    if version.chars().count() > 9 {
-        format!("{}…", version.chars().take(8).collect::<String>())
-    } else {
-        version.to_string()
     }
 }

@@ -3,7 +3,7 @@
 
 use ratatui::text::{Line, Span};
 
-use super::replicas::{failover_brief, failover_text, outcome_style, short};
+use super::replicas_text::{failover_brief, failover_text, outcome_style, short};
 use crate::app::State;
 use crate::app::replicas::{DrillRun, seconds};
 use crate::domain::ReplicationState;
