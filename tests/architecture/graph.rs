@@ -77,7 +77,11 @@ impl Graph {
                     .filter(|((a, b), _)| c.contains(a) && c.contains(b))
                     .map(|((a, b), p)| format!("{} -> {} via {}", name(a), name(b), p.join("::")))
                     .collect();
-                format!("{}\n      {}", members.join(" <-> "), inside.join("\n      "))
+                format!(
+                    "{}\n      {}",
+                    members.join(" <-> "),
+                    inside.join("\n      ")
+                )
             })
             .collect()
     }
