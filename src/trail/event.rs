@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::principal::Principal;
 use super::secret_ref::SecretRef;
 
-pub const SECRETS_MANAGER: &str = "secretsmanager.amazonaws.com";
+pub use super::fields::SECRETS_MANAGER;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccessEvent {

@@ -7,6 +7,7 @@
 
 pub mod analysis;
 pub mod event;
+mod fields;
 pub mod files;
 pub mod parse;
 pub mod principal;

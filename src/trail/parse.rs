@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::event::{AccessEvent, EventKind};
+use super::fields::{account_id, text};
 use super::principal::Principal;
 use super::secret_ref::refs_of;
 
@@ -62,22 +63,6 @@ fn parse_time(s: &str) -> Option<DateTime<Utc>> {
         .iter()
         .find_map(|format| NaiveDateTime::parse_from_str(s, format).ok())
         .map(|t| t.and_utc())
-}
-
-/// A non-empty string field; anything else counts as absent.
-pub(super) fn text(value: Option<&Value>) -> Option<String> {
-    match value? {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        _ => None,
-    }
-}
-
-/// Account ids are strings in CloudTrail; some exporters turn them into numbers.
-pub(super) fn account_id(value: Option<&Value>) -> Option<String> {
-    match value? {
-        Value::Number(n) => Some(n.to_string()),
-        other => text(Some(other)),
-    }
 }
 
 /// CloudTrail writes booleans; some exporters write "true"/"false".

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::parse::text;
+use super::fields::{account_id, text};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Principal {
@@ -66,7 +66,7 @@ impl Principal {
         Principal {
             kind,
             arn,
-            account: identity.and_then(|u| super::parse::account_id(u.get("accountId"))),
+            account: identity.and_then(|u| account_id(u.get("accountId"))),
             name,
             role_arn,
             invoked_by,

@@ -3,8 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::event::SECRETS_MANAGER;
-use super::parse::text;
+use super::fields::{SECRETS_MANAGER, text};
 use crate::domain::Secret;
 
 /// How a record names a secret. Secrets Manager accepts a name, a partial ARN (no `-XXXXXX`

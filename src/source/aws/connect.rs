@@ -5,10 +5,10 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_smithy_runtime::client::retries::RetryPartition;
 
-use super::{AwsSource, Profile, diagnose, errors, profiles};
-use crate::domain::{Account, Cell};
+use super::source::{AwsSource, Profile};
+use super::{diagnose, errors, profiles};
+use crate::domain::Account;
 
 #[derive(Debug, Clone, Default)]
 pub struct AwsOptions {
@@ -193,17 +193,4 @@ async fn resolve(name: Option<String>, config: SdkConfig, unknown: bool) -> Prof
             }
         }
     }
-}
-
-/// A Secrets Manager client for one cell, with a retry partition of its own: the SDK's default
-/// partition is shared per region, so one throttled account would slow every other account.
-pub fn secrets_client(config: &SdkConfig, cell: &Cell) -> aws_sdk_secretsmanager::Client {
-    let conf = aws_sdk_secretsmanager::config::Builder::from(config)
-        .region(Region::new(cell.region.clone()))
-        .retry_partition(RetryPartition::new(format!(
-            "strongroom-secretsmanager-{}-{}",
-            cell.account, cell.region
-        )))
-        .build();
-    aws_sdk_secretsmanager::Client::from_conf(conf)
 }

@@ -9,7 +9,8 @@ use aws_sdk_secretsmanager::types::ReplicaRegionType;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::{AwsSource, convert, errors};
+use super::source::AwsSource;
+use super::{convert, errors};
 use crate::domain::{Cell, ReplicaStatus};
 use crate::runbook::calls::ApiCall;
 use crate::source::CellError;

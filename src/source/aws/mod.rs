@@ -13,13 +13,14 @@ mod policies_port;
 mod profiles;
 pub mod rate_limit;
 pub mod runbook;
-
-use std::collections::HashMap;
+mod secrets_client;
+mod source;
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
 
 pub use connect::{AwsOptions, connect};
+pub use source::AwsSource;
 
 use std::sync::Arc;
 
@@ -27,87 +28,7 @@ use super::{
     CellError, CellResult, FetchProgress, InventorySource, OnEvents, OnPage, ResourcePolicies,
     SourceInfo, SourceKind,
 };
-use crate::domain::{Account, Cell, ReplicaStatus, Secret};
-use crate::store::EvidenceStore;
-
-/// How one profile resolved: its account and SDK config, or why it could not be reached.
-#[derive(Clone)]
-pub(crate) struct Profile {
-    pub account: Account,
-    pub config: aws_config::SdkConfig,
-    pub failure: Option<CellError>,
-}
-
-pub struct AwsSource {
-    label: String,
-    profiles: Vec<Profile>,
-    regions: Vec<String>,
-    clients: HashMap<Cell, aws_sdk_secretsmanager::Client>,
-    trails: HashMap<Cell, (aws_sdk_cloudtrail::Client, rate_limit::RateLimiter)>,
-    state_dir: std::path::PathBuf,
-    stores: std::sync::Mutex<HashMap<String, Arc<std::sync::Mutex<EvidenceStore>>>>,
-}
-
-impl AwsSource {
-    pub(crate) fn new(
-        label: String,
-        profiles: Vec<Profile>,
-        regions: Vec<String>,
-        state_dir: std::path::PathBuf,
-    ) -> Self {
-        let mut clients = HashMap::new();
-        let mut trails = HashMap::new();
-        for p in &profiles {
-            for region in &regions {
-                let cell = Cell::new(&p.account.id, region);
-                clients.insert(cell.clone(), connect::secrets_client(&p.config, &cell));
-                trails.insert(
-                    cell.clone(),
-                    (
-                        cloudtrail::cloudtrail_client(&p.config, &cell),
-                        rate_limit::RateLimiter::lookup_events(),
-                    ),
-                );
-            }
-        }
-        Self {
-            label,
-            profiles,
-            regions,
-            clients,
-            trails,
-            state_dir,
-            stores: std::sync::Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// The evidence store of an account, opened once.
-    fn store(&self, account: &str) -> Result<Arc<std::sync::Mutex<EvidenceStore>>, CellError> {
-        let mut stores = self
-            .stores
-            .lock()
-            .map_err(|_| CellError::failed("evidence store lock poisoned"))?;
-        if let Some(s) = stores.get(account) {
-            return Ok(s.clone());
-        }
-        let store = EvidenceStore::open(&self.state_dir, account)
-            .map_err(|e| CellError::failed(e.to_string()))?;
-        let store = Arc::new(std::sync::Mutex::new(store));
-        stores.insert(account.to_string(), store.clone());
-        Ok(store)
-    }
-
-    pub fn client(&self, cell: &Cell) -> Option<&aws_sdk_secretsmanager::Client> {
-        self.clients.get(cell)
-    }
-
-    fn failure_of(&self, account: &str) -> Option<CellError> {
-        self.profiles
-            .iter()
-            .find(|p| p.account.id == account)
-            .and_then(|p| p.failure.clone())
-    }
-}
+use crate::domain::{Cell, ReplicaStatus, Secret};
 
 impl InventorySource for AwsSource {
     fn runbook_executor(&self) -> Arc<dyn crate::incident::Executor> {

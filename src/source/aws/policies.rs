@@ -7,13 +7,15 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use futures::StreamExt;
 
+use super::errors;
 use super::rate_limit::RateLimiter;
-use super::{AwsSource, errors};
+use super::source::AwsSource;
 use crate::domain::{Cell, CellHealth};
 use crate::source::CellError;
+pub use crate::source::{FetchedPolicy, PolicyFetchStats};
 
 /// Secrets Manager's GetResourcePolicy quota: calls per second per account and region.
 pub const GET_RESOURCE_POLICY_PER_SECOND: f64 = 50.0;
@@ -31,33 +33,6 @@ pub struct PolicyTarget {
     pub arn: String,
     pub account: String,
     pub region: String,
-}
-
-/// One secret's answer: the policy text (None: none attached) or why it could not be read.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FetchedPolicy {
-    pub arn: String,
-    pub result: Result<Option<String>, CellError>,
-    pub fetched_at: DateTime<Utc>,
-}
-
-/// How the fetch went, for the report's figures.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PolicyFetchStats {
-    /// GetResourcePolicy calls sent, retries included.
-    pub calls: usize,
-    pub throttled: usize,
-    pub seconds: f64,
-}
-
-impl PolicyFetchStats {
-    pub fn calls_per_second(&self) -> f64 {
-        if self.seconds > 0.0 {
-            self.calls as f64 / self.seconds
-        } else {
-            0.0
-        }
-    }
 }
 
 impl AwsSource {

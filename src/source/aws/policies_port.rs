@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 
-use super::AwsSource;
 use super::policies::PolicyTarget;
+use super::source::AwsSource;
 use crate::domain::Secret;
 use crate::source::ResourcePolicies;
 

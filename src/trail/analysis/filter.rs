@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{EventIndex, FAILED, NONE, READ, WRITE};
+use super::index::{EventIndex, FAILED, NONE, READ, WRITE};
 
 /// Every set field must match. Empty text and empty `secret_arns` match everything.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -37,7 +37,7 @@ impl EventIndex {
             .split_whitespace()
             .map(|term| self.tokens.iter().map(|t| t.contains(term)).collect())
             .collect();
-        let exact = |wanted: &Option<String>, table: &super::Interner| match wanted {
+        let exact = |wanted: &Option<String>, table: &super::index::Interner| match wanted {
             None => Ok(None),
             Some(w) => table.find(w).map(Some).ok_or(()),
         };

@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use chrono::{DateTime, Duration, Timelike, Utc};
 use serde::Serialize;
 
-use super::{DENIED, EventIndex, FILTERED_BATCH, LIST, NONE, READ};
+use super::index::{DENIED, EventIndex, FILTERED_BATCH, LIST, NONE, READ};
 
 /// Bursts and enumeration count within this span.
 const SPAN: Duration = Duration::minutes(10);

@@ -2,7 +2,7 @@
 //! reference the inventory lacks as the record wrote it (a deleted secret, another account's,
 //! a batch filter), marked so nobody mistakes it for a loaded secret.
 
-use super::EventIndex;
+use super::index::EventIndex;
 use crate::trail::SecretRef;
 use crate::trail::secret_ref::{name_in, short_name};
 

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{DENIED, EventIndex, FAILED, NONE, READ};
+use super::index::{DENIED, EventIndex, FAILED, NONE, READ};
 use crate::trail::PrincipalKind;
 
 /// One principal that read (or tried to read) a secret's value, in any of its regions.

@@ -12,9 +12,11 @@ use aws_sdk_secretsmanager::operation::RequestId;
 use aws_sdk_secretsmanager::types::{ReplicaRegionType, Tag};
 use serde_json::Value;
 
-use super::{AwsExecutor, StepError, fatal, sdk_error};
+use super::executor::AwsExecutor;
+use super::step_error::{fatal, sdk_error};
 use crate::incident::ActionOutput;
 use crate::runbook::calls::{ApiCall, DENY_ALL_SID, DRILL_FIXTURE_TAG};
+use crate::runbook::engine::StepError;
 use crate::runbook::spec::ActionKind;
 
 /// The body keys each operation sends; anything else in a body is refused.

@@ -5,11 +5,14 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 
+use super::executor::{AwsExecutor, arn_in_region, current_version};
 use super::queries::{list_versions, plural, region_text, rfc3339, status_text};
-use super::{AwsExecutor, StepError, arn_in_region, current_version, reads};
+use super::reads;
+use super::step_error::required;
 use crate::domain::Cell;
 use crate::incident::CheckOutcome;
 use crate::runbook::calls::denies_all_except;
+use crate::runbook::engine::StepError;
 use crate::trail::Principal;
 use crate::trail::analysis::EventIndex;
 
@@ -363,7 +366,7 @@ fn is_principal(wanted: &str, caller: &Principal) -> bool {
 }
 
 fn arg<'a>(args: &'a BTreeMap<String, String>, key: &str) -> Result<&'a str, Failed> {
-    super::required(args, key).map_err(|e| e.message)
+    required(args, key).map_err(|e| e.message)
 }
 
 fn time_arg(args: &BTreeMap<String, String>, key: &str) -> Result<DateTime<Utc>, Failed> {

@@ -8,9 +8,10 @@ use std::sync::{Mutex, PoisonError};
 use chrono::{TimeDelta, Utc};
 use tokio_util::sync::CancellationToken;
 
-use super::{AwsExecutor, StepError};
+use super::executor::AwsExecutor;
 use crate::domain::Cell;
 use crate::incident::executor::RecordedCall;
+use crate::runbook::engine::StepError;
 use crate::source::aws::cloudtrail::{self, Progress, Query};
 use crate::trail::AccessEvent;
 

@@ -14,9 +14,12 @@ use aws_sdk_secretsmanager::types::ReplicationStatusType;
 use chrono::{DateTime, SecondsFormat, SubsecRound, TimeDelta, Utc};
 use serde_json::{Map, Value, json};
 
-use super::{AwsExecutor, StepError, fatal, reads, required, sdk_error};
+use super::executor::AwsExecutor;
+use super::reads;
+use super::step_error::{fatal, required, sdk_error};
 use crate::incident::QueryOutput;
 use crate::runbook::QueryKind;
+use crate::runbook::engine::StepError;
 use crate::runbook::values::parse_duration_secs;
 use crate::source::aws::convert::time;
 
@@ -435,7 +438,7 @@ pub(super) fn plural(n: usize, noun: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::current_version;
+    use super::super::executor::current_version;
     use super::*;
 
     #[test]

@@ -7,7 +7,8 @@ use std::sync::{Mutex, PoisonError};
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
-use super::{AwsExecutor, Described, arn_in_region, concise};
+use super::executor::{AwsExecutor, Described, arn_in_region};
+use super::step_error::concise;
 use crate::domain::{Cell, CellHealth, Rotation, Secret};
 use crate::source::CellError;
 use crate::source::aws::cloudtrail::{self, Progress, Query};

@@ -1,0 +1,95 @@
+//! The live AWS source: the resolved profiles and one Secrets Manager and CloudTrail client
+//! (with its LookupEvents rate limiter) per (account, region) cell.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::cloudtrail;
+use super::rate_limit;
+use super::secrets_client::secrets_client;
+use crate::domain::{Account, Cell};
+use crate::source::CellError;
+use crate::store::EvidenceStore;
+
+/// How one profile resolved: its account and SDK config, or why it could not be reached.
+#[derive(Clone)]
+pub(crate) struct Profile {
+    pub account: Account,
+    pub config: aws_config::SdkConfig,
+    pub failure: Option<CellError>,
+}
+
+// Fields are pub(super): the policy, drill and runbook files build and read sources too.
+pub struct AwsSource {
+    pub(super) label: String,
+    pub(super) profiles: Vec<Profile>,
+    pub(super) regions: Vec<String>,
+    pub(super) clients: HashMap<Cell, aws_sdk_secretsmanager::Client>,
+    pub(super) trails: HashMap<Cell, (aws_sdk_cloudtrail::Client, rate_limit::RateLimiter)>,
+    pub(super) state_dir: std::path::PathBuf,
+    pub(super) stores: std::sync::Mutex<HashMap<String, Arc<std::sync::Mutex<EvidenceStore>>>>,
+}
+
+impl AwsSource {
+    pub(crate) fn new(
+        label: String,
+        profiles: Vec<Profile>,
+        regions: Vec<String>,
+        state_dir: std::path::PathBuf,
+    ) -> Self {
+        let mut clients = HashMap::new();
+        let mut trails = HashMap::new();
+        for p in &profiles {
+            for region in &regions {
+                let cell = Cell::new(&p.account.id, region);
+                clients.insert(cell.clone(), secrets_client(&p.config, &cell));
+                trails.insert(
+                    cell.clone(),
+                    (
+                        cloudtrail::cloudtrail_client(&p.config, &cell),
+                        rate_limit::RateLimiter::lookup_events(),
+                    ),
+                );
+            }
+        }
+        Self {
+            label,
+            profiles,
+            regions,
+            clients,
+            trails,
+            state_dir,
+            stores: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The evidence store of an account, opened once.
+    pub(super) fn store(
+        &self,
+        account: &str,
+    ) -> Result<Arc<std::sync::Mutex<EvidenceStore>>, CellError> {
+        let mut stores = self
+            .stores
+            .lock()
+            .map_err(|_| CellError::failed("evidence store lock poisoned"))?;
+        if let Some(s) = stores.get(account) {
+            return Ok(s.clone());
+        }
+        let store = EvidenceStore::open(&self.state_dir, account)
+            .map_err(|e| CellError::failed(e.to_string()))?;
+        let store = Arc::new(std::sync::Mutex::new(store));
+        stores.insert(account.to_string(), store.clone());
+        Ok(store)
+    }
+
+    pub fn client(&self, cell: &Cell) -> Option<&aws_sdk_secretsmanager::Client> {
+        self.clients.get(cell)
+    }
+
+    pub(super) fn failure_of(&self, account: &str) -> Option<CellError> {
+        self.profiles
+            .iter()
+            .find(|p| p.account.id == account)
+            .and_then(|p| p.failure.clone())
+    }
+}
