@@ -58,6 +58,16 @@ struct File {
     runbook_defaults: BTreeMap<String, Spanned<toml::Value>>,
 }
 
+/// The demo fleet's team config (`assets/demo-config.toml`), for `--demo` without a config of
+/// one's own.
+pub fn demo() -> TeamConfig {
+    parse(
+        include_str!("../assets/demo-config.toml"),
+        "the demo's config (assets/demo-config.toml)",
+    )
+    .unwrap_or_default()
+}
+
 /// Reads the file's text; `file` labels errors.
 pub fn parse(text: &str, file: &str) -> Result<TeamConfig, ConfigError> {
     let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
@@ -108,6 +118,16 @@ pub fn parse(text: &str, file: &str) -> Result<TeamConfig, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_demo_rehearses_with_a_break_glass_role() {
+        let demo = demo();
+        let role = demo.runbook_defaults.get("break_glass").cloned();
+        assert_eq!(
+            role.as_deref(),
+            Some("arn:aws:iam::210987654321:role/clarivum-security-break-glass")
+        );
+    }
 
     #[test]
     fn reads_runbook_defaults_and_lists() {

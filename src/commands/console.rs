@@ -13,6 +13,7 @@ use crate::tui::theme::Theme;
 
 pub async fn run(
     loaded: Loaded,
+    demo: bool,
     state_dir: &Path,
     config_dir: Option<&Path>,
 ) -> color_eyre::Result<ExitCode> {
@@ -23,7 +24,11 @@ pub async fn run(
     } = loaded;
     let catalog = Catalog::load(&Catalog::default_dirs(config_dir));
     let keymap = Keymap::load(config_dir.map(|d| d.join("keymap.toml")).as_deref())?;
-    state.runbooks.team = crate::config::TeamConfig::load(config_dir)?;
+    let mut team = crate::config::TeamConfig::load(config_dir)?;
+    if demo && team.runbook_defaults.is_empty() {
+        team = crate::config::demo();
+    }
+    state.runbooks.team = team;
     state.problems = problems;
     if let Some(first) = state.problems.first() {
         state.notice = Some(Notice {

@@ -29,7 +29,7 @@ pub async fn dispatch(
 ) -> color_eyre::Result<ExitCode> {
     let loaded = || open::load(&cli, state_dir, config_dir);
     match &cli.command {
-        None => console::run(loaded().await?, state_dir, config_dir).await,
+        None => console::run(loaded().await?, cli.demo, state_dir, config_dir).await,
         Some(Command::Inventory { format }) => inventory::run(loaded().await?, *format).await,
         Some(Command::Audit { format, fail_on }) => {
             audit::run(loaded().await?, *format, *fail_on).await
