@@ -3,6 +3,7 @@
 
 pub mod action;
 pub mod columns;
+pub mod cursor;
 pub mod effect;
 pub mod filter;
 pub mod fixtures;
@@ -10,7 +11,9 @@ pub mod fixtures_drill;
 #[cfg(test)]
 pub mod fixtures_review;
 pub mod msg;
+pub mod observation;
 pub mod replicas;
+pub mod request;
 pub mod review;
 pub mod runbooks;
 pub mod runner;
