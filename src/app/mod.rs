@@ -6,10 +6,6 @@ pub mod columns;
 pub mod cursor;
 pub mod effect;
 pub mod filter;
-pub mod fixtures;
-pub mod fixtures_drill;
-#[cfg(test)]
-pub mod fixtures_review;
 pub mod msg;
 pub mod observation;
 pub mod replicas;
