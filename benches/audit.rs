@@ -3,10 +3,10 @@
 use chrono::{TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 
-use strongroom::app::fixtures;
 use strongroom::audit::{Policy, RotationHistory, RuleId, evaluate};
 use strongroom::domain::Inventory;
 use strongroom::source::snapshot::{self, SCHEMA_VERSION, Snapshot};
+use strongroom::testing::fixtures;
 
 fn benches(c: &mut Criterion) {
     let now = Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap();

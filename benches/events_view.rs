@@ -6,7 +6,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::json;
 
-use strongroom::app::{Action, Msg, State, fixtures, update};
+use strongroom::app::{Action, Msg, State, update};
+use strongroom::testing::fixtures;
 use strongroom::tui::keymap::Keymap;
 use strongroom::tui::theme::Theme;
 use strongroom::tui::views::render;

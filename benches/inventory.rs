@@ -7,8 +7,9 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use strongroom::app::filter::SearchIndex;
-use strongroom::app::{Msg, fixtures, update};
+use strongroom::app::{Msg, update};
 use strongroom::domain::Inventory;
+use strongroom::testing::fixtures;
 use strongroom::tui::keymap::Keymap;
 use strongroom::tui::theme::Theme;
 use strongroom::tui::views::render;

@@ -17,5 +17,7 @@ pub mod review;
 pub mod runbook;
 pub mod source;
 pub mod store;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod trail;
 pub mod tui;

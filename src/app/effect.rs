@@ -4,12 +4,11 @@ use chrono::{DateTime, Utc};
 
 use std::collections::BTreeMap;
 
-use super::review::ObservationInput;
+use super::observation::ObservationInput;
+pub use super::request::RequestId;
 use crate::domain::{Cell, Secret};
 use crate::review::{Decision, ReviewInfo};
 use crate::runbook::engine::{Event, Mode as RunMode};
-
-pub type RequestId = u64;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {

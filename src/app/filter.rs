@@ -60,7 +60,7 @@ fn haystack(entry: &Entry) -> Utf32String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::fixtures;
+    use crate::testing::fixtures;
 
     fn index_of(names: &[&str]) -> (SearchIndex, Vec<Entry>) {
         let mut secrets = fixtures::secrets(names.len(), "us-east-1");

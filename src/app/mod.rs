@@ -3,14 +3,13 @@
 
 pub mod action;
 pub mod columns;
+pub mod cursor;
 pub mod effect;
 pub mod filter;
-pub mod fixtures;
-pub mod fixtures_drill;
-#[cfg(test)]
-pub mod fixtures_review;
 pub mod msg;
+pub mod observation;
 pub mod replicas;
+pub mod request;
 pub mod review;
 pub mod runbooks;
 pub mod state;

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::Action;
-use super::effect::RequestId;
+use super::request::RequestId;
 use crate::domain::{Cell, ReplicaStatus, Secret};
 use crate::incident::snapshot::{RunRow, RunSnapshot};
 use crate::review::{Decision, PolicyInput, ReviewInfo};

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use super::state::Cursor;
+use super::cursor::Cursor;
 use crate::domain::Cell;
 use crate::drill::{Counts, Drill, Outcome, Row, SecretKey};
 

@@ -8,12 +8,11 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::effect::RequestId;
-use super::state::Cursor;
+use super::cursor::Cursor;
+pub use super::observation::ObservationInput;
+use super::request::RequestId;
 use crate::domain::Inventory;
-use crate::review::{
-    Allowed, Decision, Highlight, Observation, PolicyInput, ReviewInfo, SecretReview, Verdict,
-};
+use crate::review::{Allowed, Decision, Highlight, PolicyInput, ReviewInfo, SecretReview, Verdict};
 use crate::trail::analysis::EventIndex;
 
 /// The window a review opens with unless `:review 30d` says otherwise.
@@ -268,53 +267,4 @@ pub fn decision_state(standing: &[&Decision]) -> String {
         }
     }
     parts.join(", ")
-}
-
-/// Everything the worker needs to build and store what the review observed, off the screen's
-/// thread: the whole inventory is reviewed there, not only the rows on screen.
-#[derive(Debug, Clone)]
-pub struct ObservationInput {
-    pub review: String,
-    pub observed_at: DateTime<Utc>,
-    pub since: DateTime<Utc>,
-    pub accounts: Vec<String>,
-    pub regions: Vec<String>,
-    pub notes: Vec<String>,
-    pub problems: Vec<String>,
-    pub inventory: Inventory,
-    pub policies: HashMap<String, PolicyInput>,
-    pub events: Arc<EventIndex>,
-}
-
-impl PartialEq for ObservationInput {
-    fn eq(&self, other: &Self) -> bool {
-        self.review == other.review
-            && self.observed_at == other.observed_at
-            && self.since == other.since
-            && self.notes == other.notes
-            && self.problems == other.problems
-            && self.policies == other.policies
-            && Arc::ptr_eq(&self.events, &other.events)
-    }
-}
-
-impl ObservationInput {
-    pub fn observe(&self) -> Observation {
-        let secrets = crate::review::build(&crate::review::Input {
-            inventory: &self.inventory,
-            policies: &self.policies,
-            events: &self.events,
-            since: self.since,
-            selection: None,
-        });
-        Observation {
-            observed_at: self.observed_at,
-            since: self.since,
-            accounts: self.accounts.clone(),
-            regions: self.regions.clone(),
-            notes: self.notes.clone(),
-            problems: self.problems.clone(),
-            secrets,
-        }
-    }
 }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::state::Cursor;
+use super::cursor::Cursor;
 use crate::incident::catalog;
 use crate::incident::snapshot::{RunRow, RunSnapshot};
 use crate::runbook::engine::Command;

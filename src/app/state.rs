@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use super::columns::{Column, Ctx, Findings};
-use super::effect::RequestId;
+pub use super::cursor::Cursor;
 use super::filter::SearchIndex;
+use super::request::RequestId;
 use crate::domain::{Cell, CellHealth, Inventory, ReplicaStatus, Secret};
 use crate::source::SourceInfo;
 
@@ -73,44 +74,6 @@ pub struct CellState {
 pub struct Sort {
     pub column: Column,
     pub descending: bool,
-}
-
-/// A scrolling list: the selected row and the first row on screen.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Cursor {
-    pub selected: usize,
-    pub offset: usize,
-}
-
-impl Cursor {
-    /// Moves for a movement action over `n` rows with `page` rows on screen; false if the
-    /// action is not a movement.
-    pub fn step(&mut self, action: super::Action, n: usize, page: usize) -> bool {
-        use super::Action;
-        let last = n.saturating_sub(1);
-        self.selected = match action {
-            Action::Down => (self.selected + 1).min(last),
-            Action::Up => self.selected.saturating_sub(1),
-            Action::PageDown => (self.selected + page).min(last),
-            Action::PageUp => self.selected.saturating_sub(page),
-            Action::Top => 0,
-            Action::Bottom => last,
-            _ => return false,
-        };
-        self.keep_visible(n, page);
-        true
-    }
-
-    /// Keeps the selection inside `n` rows and on a screen of `height` rows.
-    pub fn keep_visible(&mut self, n: usize, height: usize) {
-        self.selected = self.selected.min(n.saturating_sub(1));
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + height {
-            self.offset = self.selected + 1 - height;
-        }
-        self.offset = self.offset.min(n.saturating_sub(height));
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

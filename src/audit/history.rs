@@ -58,7 +58,7 @@ mod tests {
 
     #[test]
     fn the_latest_outcome_of_each_kind_is_kept_per_secret() {
-        let s = crate::app::fixtures::secrets(1, "us-east-1").remove(0);
+        let s = crate::testing::fixtures::secrets(1, "us-east-1").remove(0);
         let events = vec![
             service_event("RotationSucceeded", &s.arn, "2026-10-01T00:00:00Z"),
             service_event("RotationFailed", &s.arn, "2026-11-01T00:00:00Z"),

@@ -452,7 +452,7 @@ disable = ["unused", "rotation-enabled"]
             "p.toml",
         )
         .unwrap();
-        let mut s = crate::app::fixtures::secrets(1, "us-east-1").remove(0);
+        let mut s = crate::testing::fixtures::secrets(1, "us-east-1").remove(0);
         s.tags = vec![crate::domain::Tag {
             key: "classification".into(),
             value: "Critical".into(),

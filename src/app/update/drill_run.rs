@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
-use super::{load, replicas};
+use super::{load, matrix};
 use crate::app::Effect;
 use crate::app::effect::RequestId;
 use crate::app::replicas::{DrillRun, RegionListing, RunResult};
@@ -18,7 +18,7 @@ use crate::domain::{Cell, CellHealth};
 /// Starts (or starts again) a drill for the current DR region.
 pub fn start(state: &mut State) -> Vec<Effect> {
     if state.replicas.stale || state.replicas.drill.is_none() {
-        replicas::recompute(state);
+        matrix::recompute(state);
     }
     let Some(drill) = state.replicas.drill.as_ref() else {
         state.notice = Some(Notice {
@@ -59,7 +59,7 @@ pub fn start(state: &mut State) -> Vec<Effect> {
         finished: None,
         result: None,
     });
-    replicas::data_changed(state);
+    matrix::data_changed(state);
     maybe_finish(state, now);
     effects
 }
@@ -134,7 +134,7 @@ fn maybe_finish(state: &mut State, at: DateTime<Utc>) {
     if !done {
         return;
     }
-    replicas::recompute(state);
+    matrix::recompute(state);
     let result = state.replicas.drill.as_ref().map(|d| RunResult {
         rows: d.rows.len(),
         counts: d.counts,

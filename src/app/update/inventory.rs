@@ -1,6 +1,6 @@
 //! The inventory table: moving, sorting, filtering, opening a secret.
 
-use super::load::rebuild_rows;
+use super::rows::{keep_selection_visible, rebuild_rows};
 use crate::app::columns::SORTABLE;
 use crate::app::state::{Mode, State, View};
 use crate::app::{Action, Effect};
@@ -54,7 +54,7 @@ pub fn open_detail(state: &mut State) -> Vec<Effect> {
     let secret = entry.secret.clone();
     state.detail = Some(secret.arn.clone());
     state.detail_scroll = 0;
-    super::open(state, View::Detail);
+    super::nav::open(state, View::Detail);
     let unknown = secret.replication.is_none() && !secret.is_replica();
     if state.source.kind == SourceKind::Live && unknown && !state.describing.contains(&secret.arn) {
         state.describing.insert(secret.arn.clone());
@@ -65,10 +65,4 @@ pub fn open_detail(state: &mut State) -> Vec<Effect> {
         }];
     }
     Vec::new()
-}
-
-/// Scrolls so the selected row is on screen, and keeps the selection inside the rows.
-pub fn keep_selection_visible(state: &mut State) {
-    let height = state.table_height();
-    state.cursor.keep_visible(state.rows.len(), height);
 }

@@ -2,9 +2,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::inventory::keep_selection_visible;
+use super::rows::{rebuild_rows, sort_and_select};
+use super::{audit_rows, panes};
 use crate::app::Effect;
-use crate::app::columns::{Column, compare};
+use crate::app::columns::Column;
 use crate::app::effect::RequestId;
 use crate::app::filter::SearchIndex;
 use crate::app::state::{Notice, NoticeLevel, State};
@@ -207,7 +208,7 @@ fn rejoin(state: &mut State) {
     if !state.events.events.is_empty() {
         // References resolve against the inventory, which just changed.
         let events = state.events.events.clone();
-        super::events::index(state, events);
+        panes::index(state, events);
     }
     state.search = SearchIndex::build(&state.inventory.entries);
     audit_all(state);
@@ -225,7 +226,7 @@ pub fn audit_all(state: &mut State) {
     }
     state.findings = findings;
     if state.view == crate::app::state::View::Audit {
-        super::audit::rebuild(state);
+        audit_rows::rebuild(state);
     }
 }
 
@@ -252,43 +253,4 @@ fn describe_where_needed(state: &mut State) -> Vec<Effect> {
             }
         })
         .collect()
-}
-
-/// Filters and sorts into `rows`, keeping the selected secret selected if it is still there.
-pub fn rebuild_rows(state: &mut State) {
-    let selected = state.selected_entry().map(|e| e.secret.arn.clone());
-    sort_and_select(state, selected);
-}
-
-fn sort_and_select(state: &mut State, selected_arn: Option<String>) {
-    let mut matches = state.search.matches(&state.filter);
-    let entries = &state.inventory.entries;
-    let ctx = state.ctx();
-    let (column, descending) = (state.sort.column, state.sort.descending);
-    let rank_by_score = !state.filter.trim().is_empty() && column == Column::Name;
-    matches.sort_by(|(a, sa), (b, sb)| {
-        let by_column = compare(column, &entries[*a], &entries[*b], &ctx);
-        let by_column = if descending {
-            by_column.reverse()
-        } else {
-            by_column
-        };
-        if rank_by_score {
-            sb.cmp(sa).then(by_column)
-        } else {
-            by_column
-        }
-    });
-    state.rows = matches.into_iter().map(|(i, _)| i).collect();
-    // At the top of the list the operator has chosen nothing yet: stay at the top as rows arrive.
-    let at_top = state.cursor.selected == 0;
-    if let Some(arn) = selected_arn.filter(|_| !at_top)
-        && let Some(pos) = state
-            .rows
-            .iter()
-            .position(|&i| state.inventory.entries[i].secret.arn == arn)
-    {
-        state.cursor.selected = pos;
-    }
-    keep_selection_visible(state);
 }

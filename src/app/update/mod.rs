@@ -1,17 +1,25 @@
 //! `update(state, msg) -> effects`: the only place state changes. One file per view.
 
 pub mod audit;
+mod audit_rows;
 mod detail;
 pub mod drill_run;
 pub mod events;
+mod fetch;
 mod help;
 mod inventory;
 mod load;
+mod matrix;
+mod nav;
+mod panes;
+mod pivot;
 mod prompt;
 pub mod replicas;
 pub mod review;
 mod review_answers;
 mod review_decide;
+mod review_state;
+mod rows;
 pub mod run;
 mod runbook_form;
 pub mod runbooks;
@@ -19,8 +27,10 @@ pub mod who_read;
 
 use super::state::{Mode, State, View};
 use super::{Action, Effect, Msg};
+use nav::{back, open};
 
-pub use load::{rebuild_rows, start};
+pub use load::start;
+pub use rows::rebuild_rows;
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     // A burst of DescribeSecret answers is checked once, when the runtime settles the batch.
@@ -49,7 +59,7 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Resize { width, height } => {
             state.width = width;
             state.height = height;
-            inventory::keep_selection_visible(state);
+            rows::keep_selection_visible(state);
             replicas::keep_visible(state);
             review::keep_visible(state);
             Vec::new()
@@ -86,12 +96,12 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
             request,
             events: page,
             progress,
-        } => events::page(state, request, page, progress),
+        } => fetch::page(state, request, page, progress),
         Msg::EventsDone {
             request,
             cell: _,
             result,
-        } => events::done(state, request, result),
+        } => fetch::done(state, request, result),
         Msg::ReplicationLoaded {
             request: _,
             arn,
@@ -181,7 +191,7 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Back if state.ev.fetch.is_some() => {
             // The review's reads stop short of its window: its observation says so.
             state.review.reads_stopped |= state.view == View::Review;
-            events::cancel(state)
+            fetch::cancel(state)
         }
         Action::Back => {
             back(state);
@@ -232,30 +242,6 @@ fn scroll(state: &mut State, delta: i32) -> Vec<Effect> {
         });
     }
     effects
-}
-
-/// Switches view, remembering where to go back to.
-pub(crate) fn open(state: &mut State, view: View) {
-    if state.view != view {
-        state.back.push(state.view);
-        state.view = view;
-    }
-    match view {
-        View::Help => state.help_scroll = 0,
-        View::Audit => audit::rebuild(state),
-        View::Events => events::rebuild(state),
-        View::Replicas | View::Replica => replicas::on_open(state),
-        _ => {}
-    }
-}
-
-fn back(state: &mut State) {
-    if let Some(previous) = state.back.pop() {
-        state.view = previous;
-    } else if state.view == View::Inventory && !state.filter.is_empty() {
-        state.filter.clear();
-        rebuild_rows(state);
-    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! The two prompts: `/` filters as you type; `:` runs a command on Enter. Keys typed into a
 //! view's own field (`Mode::Input`) go to that view.
 
-use super::load::rebuild_rows;
+use super::rows::rebuild_rows;
+use super::{audit_rows, matrix, panes};
 use crate::app::Effect;
 use crate::app::columns::Column;
 use crate::app::msg::PromptKey;
@@ -39,13 +40,13 @@ pub fn key(state: &mut State, key: PromptKey) -> Vec<Effect> {
             state.prompt.clear();
             if state.view == View::Audit {
                 state.audit_filter.clear();
-                super::audit::rebuild(state);
+                audit_rows::rebuild(state);
             } else if state.view == View::Events {
                 state.ev.filter.text.clear();
-                super::events::rebuild(state);
+                panes::rebuild(state);
             } else if state.view == View::Replicas {
                 state.replicas.filter.clear();
-                super::replicas::refilter(state);
+                matrix::refilter(state);
             } else if state.view == View::Review {
                 state.review.filter.clear();
                 super::review::refilter(state);
@@ -72,15 +73,15 @@ fn live_filter(state: &mut State) {
     if state.mode == Mode::Filter && state.view == View::Events {
         state.ev.filter.text = state.prompt.clone();
         state.ev.cursor.selected = 0;
-        super::events::rebuild(state);
+        panes::rebuild(state);
     } else if state.mode == Mode::Filter && state.view == View::Audit {
         state.audit_filter = state.prompt.clone();
         state.audit_cursor.selected = 0;
-        super::audit::rebuild(state);
+        audit_rows::rebuild(state);
     } else if state.mode == Mode::Filter && state.view == View::Replicas {
         state.replicas.filter = state.prompt.clone();
         state.replicas.cursor.selected = 0;
-        super::replicas::refilter(state);
+        matrix::refilter(state);
     } else if state.mode == Mode::Filter && state.view == View::Review {
         state.review.filter = state.prompt.clone();
         state.review.cursor.selected = 0;
@@ -91,7 +92,7 @@ fn live_filter(state: &mut State) {
         state.cursor.selected = 0;
         rebuild_rows(state);
         if state.view != View::Inventory {
-            super::open(state, View::Inventory);
+            super::nav::open(state, View::Inventory);
         }
     }
 }
@@ -113,7 +114,7 @@ fn run(state: &mut State, line: &str) -> Vec<Effect> {
         "filter" => {
             state.filter = rest.join(" ");
             rebuild_rows(state);
-            super::open(state, View::Inventory);
+            super::nav::open(state, View::Inventory);
         }
         "abort" if state.view == View::Run => match super::run::abort(state, &rest.join(" ")) {
             Ok(effects) => return effects,
@@ -131,13 +132,13 @@ fn run(state: &mut State, line: &str) -> Vec<Effect> {
                 return super::inventory::open_detail(state);
             }
             Some((_, View::Events)) => {
-                super::open(state, View::Events);
+                super::nav::open(state, View::Events);
                 return super::events::on_open(state);
             }
             Some((_, View::Runbooks)) => {
                 return super::runbooks::open(state, name == "incidents");
             }
-            Some((_, view)) => super::open(state, *view),
+            Some((_, view)) => super::nav::open(state, *view),
             None => error(
                 state,
                 format!(
@@ -159,7 +160,7 @@ fn sort(state: &mut State, args: &[&str]) {
             state.sort.column = column;
             state.sort.descending = args.get(1).is_some_and(|a| a.starts_with("desc"));
             rebuild_rows(state);
-            super::open(state, View::Inventory);
+            super::nav::open(state, View::Inventory);
         }
         None => error(state, format!("no column named {name}")),
     }

@@ -2,12 +2,12 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-use crate::app::fixtures_drill::{self, DOWN, DR, PRIMARY};
 use crate::app::msg::PromptKey;
 use crate::app::replicas::DrChoice;
 use crate::app::{Action, Effect, Msg, State, View, update};
 use crate::domain::{CellHealth, ReplicationState};
 use crate::drill::{Outcome, Parity, Presence, Primary, Row};
+use crate::testing::drill::{self as fixtures_drill, DOWN, DR, PRIMARY};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap()
@@ -277,7 +277,7 @@ fn a_drill_refreshes_the_cells_involved_times_them_and_sums_up() {
     // The primary's listing now lacks its status: a DescribeSecret is asked for.
     let mut listings = fixtures_drill::listings();
     if let Some(Ok(primaries)) = listings.get_mut(&crate::domain::Cell::new(
-        crate::app::fixtures::ACCOUNT,
+        crate::testing::fixtures::ACCOUNT,
         PRIMARY,
     )) {
         primaries[0].replication = None;
@@ -300,7 +300,7 @@ fn a_drill_refreshes_the_cells_involved_times_them_and_sums_up() {
     let done = later + Duration::milliseconds(250);
     update(&mut state, Msg::Tick(done));
     let status = fixtures_drill::listings()
-        [&crate::domain::Cell::new(crate::app::fixtures::ACCOUNT, PRIMARY)]
+        [&crate::domain::Cell::new(crate::testing::fixtures::ACCOUNT, PRIMARY)]
         .as_ref()
         .unwrap()[0]
         .replication

@@ -9,14 +9,16 @@ use std::sync::Arc;
 use chrono::Duration;
 
 use super::review_answers::observe_if_complete;
+use super::{fetch, review_decide};
 use crate::app::effect::ReviewRequest;
 use crate::app::review::{DEFAULT_WINDOW, PolicyFetch, ReviewPane, ReviewView, StoreState};
-use crate::app::state::{Mode, Notice, NoticeLevel, State, View};
+use crate::app::state::{Mode, NoticeLevel, State, View};
 use crate::app::{Action, Effect};
 use crate::review::{PolicyInput, ReviewInfo, review_id};
 use crate::source::SourceKind;
 
 pub use super::review_decide::input;
+pub use super::review_state::{data_changed, notice, reviewer};
 
 /// `V` from the inventory or a secret's detail: the review, on that secret.
 pub fn open(state: &mut State) -> Vec<Effect> {
@@ -55,7 +57,7 @@ pub fn command(state: &mut State, args: &[&str]) -> Vec<Effect> {
     if state.review.window != window {
         effects = begin(state, window, span);
     }
-    super::open(state, View::Review);
+    super::nav::open(state, View::Review);
     refilter(state);
     effects
 }
@@ -81,7 +83,7 @@ fn begin(state: &mut State, window: String, span: Duration) -> Vec<Effect> {
     let covered = state.review.reads_since.is_some_and(|s| s <= since);
     if state.live_events && !covered {
         let now = state.now;
-        effects = super::events::start_fetch(state, since, now);
+        effects = fetch::start_fetch(state, since, now);
         state.ev.fetched_once = true;
         state.review.reads_since = Some(since);
         state.review.reads_stopped = false;
@@ -144,11 +146,6 @@ fn open_in_store(state: &mut State) -> Effect {
     })
 }
 
-pub fn reviewer(state: &State) -> String {
-    let r = state.review.reviewer.trim();
-    if r.is_empty() { "unknown" } else { r }.to_string()
-}
-
 /// Secrets whose policy is not known yet: those scheduled for deletion are not asked (nobody
 /// can read them), the others go to the source in one batch.
 fn fetch_missing(state: &mut State) -> Vec<Effect> {
@@ -183,13 +180,6 @@ fn fetch_missing(state: &mut State) -> Vec<Effect> {
         arns: secrets.iter().map(|s| s.arn.clone()).collect(),
     };
     vec![Effect::FetchPolicies { request, secrets }]
-}
-
-/// The inventory or the policies changed: rows and reviews are computed again, and what the
-/// review observed is kept again once everything is in.
-pub fn data_changed(state: &mut State) {
-    state.review.stale = true;
-    state.review.observed = None;
 }
 
 /// Computes the rows and the reviews of the secrets on screen, when the view shows.
@@ -272,7 +262,7 @@ pub fn act(state: &mut State, action: Action) -> Vec<Effect> {
             refilter(state);
         }
         Action::Keep | Action::Revoke | Action::ChangeOwner | Action::FollowUp => {
-            return super::review_decide::begin(state, action);
+            return review_decide::begin(state, action);
         }
         _ => {}
     }
@@ -362,8 +352,4 @@ fn remember_focus(state: &mut State) {
     if arn.is_some() {
         state.review.focus = arn;
     }
-}
-
-pub fn notice(state: &mut State, level: NoticeLevel, text: String) {
-    state.notice = Some(Notice { level, text });
 }

@@ -3,11 +3,12 @@
 
 use std::sync::Arc;
 
-use super::review::{data_changed, notice};
+use super::review_state::{data_changed, notice};
 use crate::app::Effect;
 use crate::app::effect::{RequestId, ReviewRequest};
 use crate::app::msg::{DecisionLog, OpenedReview};
-use crate::app::review::{FetchReport, ObservationInput, PolicyFetch, StoreState};
+use crate::app::observation::ObservationInput;
+use crate::app::review::{FetchReport, PolicyFetch, StoreState};
 use crate::app::state::{NoticeLevel, State};
 use crate::domain::CellHealth;
 use crate::review::PolicyInput;

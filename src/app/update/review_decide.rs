@@ -2,7 +2,7 @@
 //! cursor), change owner or follow up; a one-line input asks for the new owner and a note;
 //! Enter sends it to the review worker, and the view shows it once the store confirms.
 
-use super::review::{notice, reviewer};
+use super::review_state::{notice, reviewer};
 use crate::app::effect::ReviewRequest;
 use crate::app::msg::PromptKey;
 use crate::app::review::{DecisionField, DecisionInput, DecisionKind, StoreState};

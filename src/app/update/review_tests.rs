@@ -2,14 +2,14 @@
 //! secret, the highlights, recording decisions, the stored log, the filter.
 
 use crate::app::effect::ReviewRequest;
-use crate::app::fixtures_review::{
-    self as fx, BANNER, BILLING, DB, LEGACY, SHARED, answer, opened, role,
-};
 use crate::app::msg::PromptKey;
 use crate::app::review::{PolicyFetch, ReviewPane, StoreState, counts, decision_state};
 use crate::app::state::{Mode, NoticeLevel};
 use crate::app::{Action, Effect, Msg, State, View, update};
 use crate::review::{Allowed, Decision, Highlight, PolicyInput, SecretReview, Verdict, decision};
+use crate::testing::review::{
+    self as fx, BANNER, BILLING, DB, LEGACY, SHARED, answer, opened, role,
+};
 
 fn act(state: &mut State, action: Action) -> Vec<Effect> {
     update(state, Msg::Action(action))

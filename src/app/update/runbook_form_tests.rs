@@ -8,11 +8,12 @@ use crate::app::effect::RunbookRequest;
 use crate::app::msg::PromptKey;
 use crate::app::runbooks::FormField;
 use crate::app::state::View;
-use crate::app::{Action, Effect, Mode, Msg, State, fixtures, update};
+use crate::app::{Action, Effect, Mode, Msg, State, update};
 use crate::config::TeamConfig;
 use crate::incident::Catalog;
 use crate::incident::snapshot::RunSnapshot;
 use crate::runbook::engine::{Command, Engine, Mode as RunMode};
+use crate::testing::fixtures;
 
 const LEAKED: &str = "prod/payments/stripe-api-key";
 const INTRUDER: &str = "arn:aws:iam::210987654321:user/svc-legacy-backup";

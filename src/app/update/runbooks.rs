@@ -60,7 +60,7 @@ pub fn open(state: &mut State, incidents: bool) -> Vec<Effect> {
     } else {
         RunbooksPane::Runbooks
     };
-    super::open(state, View::Runbooks);
+    super::nav::open(state, View::Runbooks);
     list_runs()
 }
 
@@ -307,7 +307,7 @@ fn start(state: &mut State) -> Vec<Effect> {
         progress: Some(format!("starting {runbook}…")),
         ..RunView::default()
     };
-    super::open(state, View::Run);
+    super::nav::open(state, View::Run);
     vec![Effect::Runbook(RunbookRequest::Start {
         runbook,
         params,
@@ -333,7 +333,7 @@ fn resume_selected(state: &mut State) -> Vec<Effect> {
         };
     }
     state.run.busy = true;
-    super::open(state, View::Run);
+    super::nav::open(state, View::Run);
     vec![Effect::Runbook(RunbookRequest::Resume {
         run_id,
         allow_write: !state.read_only,

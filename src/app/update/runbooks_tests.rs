@@ -7,9 +7,10 @@ use crate::app::effect::RunbookRequest;
 use crate::app::msg::PromptKey;
 use crate::app::runbooks::RunInput;
 use crate::app::state::View;
-use crate::app::{Action, Effect, Mode, Msg, State, fixtures, update};
+use crate::app::{Action, Effect, Mode, Msg, State, update};
 use crate::incident::Catalog;
 use crate::runbook::engine::{Command, Event};
+use crate::testing::fixtures;
 
 fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap()

@@ -2,12 +2,12 @@
 
 use chrono::{TimeZone, Utc};
 
-use crate::app::fixtures;
 use crate::app::msg::PromptKey;
 use crate::app::state::View;
 use crate::app::{Action, Effect, Mode, Msg, update};
 use crate::domain::{Cell, CellHealth};
 use crate::source::CellError;
+use crate::testing::fixtures;
 
 fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap()

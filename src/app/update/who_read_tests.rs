@@ -5,7 +5,8 @@ use chrono::{Duration, TimeZone, Utc};
 
 use crate::app::state::{State, View};
 use crate::app::window::Preset;
-use crate::app::{Action, Effect, Msg, fixtures, update};
+use crate::app::{Action, Effect, Msg, update};
+use crate::testing::fixtures;
 use crate::trail::AccessEvent;
 
 fn now() -> chrono::DateTime<Utc> {

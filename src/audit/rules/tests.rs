@@ -21,7 +21,7 @@ fn tags(pairs: &[(&str, &str)]) -> Vec<Tag> {
 
 /// A compliant secret: rotated 10 days ago every 30, read yesterday, tagged, well named.
 fn good() -> Secret {
-    let mut s = crate::app::fixtures::secrets(1, "us-east-1").remove(0);
+    let mut s = crate::testing::fixtures::secrets(1, "us-east-1").remove(0);
     s.name = "/clarivum/stage/billing/api-key".into();
     s.arn = format!(
         "arn:aws:secretsmanager:us-east-1:111122223333:secret:{}-AbCdEf",
@@ -213,7 +213,7 @@ fn scheduled_rotation_missed_is_found_and_replicas_are_not_judged() {
             .any(|(r, m)| *r == RuleId::RotationScheduled && m.contains("10 days ago"))
     );
     // The same secret seen only as a replica (primary not loaded) is left to its primary.
-    let replica = crate::app::fixtures::replica_of(&s, "eu-west-1");
+    let replica = crate::testing::fixtures::replica_of(&s, "eu-west-1");
     assert_eq!(rules(vec![replica]), vec![]);
 }
 
@@ -222,7 +222,7 @@ fn unused_is_replica_aware() {
     let mut s = good();
     s.last_accessed = Some(now() - Duration::days(120));
     assert!(rules(vec![s.clone()]).contains(&RuleId::Unused));
-    let mut replica = crate::app::fixtures::replica_of(&s, "ap-southeast-2");
+    let mut replica = crate::testing::fixtures::replica_of(&s, "ap-southeast-2");
     replica.last_accessed = Some(now() - Duration::days(3));
     assert!(!rules(vec![s.clone(), replica]).contains(&RuleId::Unused));
     s.last_accessed = None;

@@ -262,7 +262,7 @@ async fn no_reads_by_fails_for_a_principal_that_read_after_the_time() {
 
 /// A fixture secret replicated to us-west-2 and tagged for drills, plus its replica listing.
 fn drill_fleet(tagged: bool) -> (OfflineExecutor, String) {
-    let mut primary = crate::app::fixtures::secrets(1, "us-east-1").remove(0);
+    let mut primary = crate::testing::fixtures::secrets(1, "us-east-1").remove(0);
     primary.versions[0].created = Some(Utc::now() - chrono::Duration::days(3));
     if tagged {
         primary.tags.push(crate::domain::Tag {
@@ -277,7 +277,7 @@ fn drill_fleet(tagged: bool) -> (OfflineExecutor, String) {
         message: None,
         last_accessed: None,
     }]);
-    let replica = crate::app::fixtures::replica_of(&primary, "us-west-2");
+    let replica = crate::testing::fixtures::replica_of(&primary, "us-west-2");
     let arn = primary.arn.clone();
     let executor = OfflineExecutor::new(
         "the demo fleet".into(),

@@ -5,10 +5,10 @@
 use ratatui::buffer::Buffer;
 
 use super::screen_test::{draw, screen, text};
-use crate::app::fixtures_review::{self as fx, BILLING, DB, answer, opened};
 use crate::app::msg::PromptKey;
 use crate::app::{Action, Msg, State, update};
 use crate::review::Decision;
+use crate::testing::review::{self as fx, BILLING, DB, answer, opened};
 use crate::tui::theme::Theme;
 
 fn act(state: &mut State, action: Action) -> Vec<crate::app::Effect> {

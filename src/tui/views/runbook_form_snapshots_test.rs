@@ -5,8 +5,9 @@ use chrono::{TimeZone, Utc};
 
 use super::screen_test::screen;
 use crate::app::msg::PromptKey;
-use crate::app::{Action, Msg, State, fixtures, update};
+use crate::app::{Action, Msg, State, update};
 use crate::incident::Catalog;
+use crate::testing::fixtures;
 
 fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap()

@@ -6,7 +6,8 @@ use ratatui::buffer::Buffer;
 
 use super::screen_test::{draw, screen, text};
 use crate::app::msg::PromptKey;
-use crate::app::{Action, Msg, State, fixtures, update};
+use crate::app::{Action, Msg, State, update};
+use crate::testing::fixtures;
 use crate::tui::theme::Theme;
 
 fn now() -> chrono::DateTime<Utc> {

@@ -3,9 +3,9 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-use super::msg::Msg;
-use super::state::State;
-use super::{Effect, update};
+use crate::app::msg::Msg;
+use crate::app::state::State;
+use crate::app::{Effect, update};
 use crate::domain::{Account, Cell, Rotation, Secret, Tag, Version};
 use crate::source::{SourceInfo, SourceKind};
 
@@ -122,7 +122,7 @@ pub fn empty_state(now: DateTime<Utc>) -> State {
 /// A state with `n` secrets loaded in us-east-1 and an empty eu-west-1.
 pub fn loaded_state(n: usize, now: DateTime<Utc>) -> State {
     let mut state = empty_state(now);
-    for effect in super::update::start(&mut state) {
+    for effect in crate::app::update::start(&mut state) {
         if let Effect::LoadCell { request, cell } = effect {
             let result = Ok(if cell.region == "us-east-1" {
                 secrets(n, "us-east-1")
@@ -155,8 +155,8 @@ pub fn demo_state(now: DateTime<Utc>) -> Option<State> {
     let source = SnapshotSource::new(snap, SourceKind::Demo);
     let mut state = State::new(source.info(), true, now);
     update(&mut state, Msg::Tick(now));
-    super::update::events::index(&mut state, events);
-    let effects = super::update::start(&mut state);
+    crate::app::update::events::index(&mut state, events);
+    let effects = crate::app::update::start(&mut state);
     answer_loads(&mut state, &source, effects, now);
     Some(state)
 }

@@ -9,11 +9,11 @@ use std::collections::{HashMap, VecDeque};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{Value, json};
 
-use super::effect::ReviewRequest;
 use super::fixtures::ACCOUNT;
-use super::msg::{DecisionLog, Msg, OpenedReview};
-use super::state::State;
-use super::{Action, Effect, update};
+use crate::app::effect::ReviewRequest;
+use crate::app::msg::{DecisionLog, Msg, OpenedReview};
+use crate::app::state::State;
+use crate::app::{Action, Effect, update};
 use crate::domain::{Cell, Secret};
 use crate::review::{Decision, ReviewInfo};
 use crate::source::aws::policies::{FetchedPolicy, PolicyFetchStats};
@@ -169,7 +169,7 @@ pub fn state() -> State {
     state.source.label = "AWS profiles prod".into();
     state.review.reviewer = "alice".into();
     let listings: HashMap<Cell, Vec<Secret>> = listings().into_iter().collect();
-    for effect in super::update::start(&mut state) {
+    for effect in crate::app::update::start(&mut state) {
         if let Effect::LoadCell { request, cell } = effect {
             let result = Ok(listings.get(&cell).cloned().unwrap_or_default());
             update(
@@ -183,7 +183,7 @@ pub fn state() -> State {
             );
         }
     }
-    super::update::events::index(&mut state, events());
+    crate::app::update::events::index(&mut state, events());
     state
 }
 
@@ -192,9 +192,15 @@ pub fn state() -> State {
 pub fn opened(state: &mut State, log: &mut Vec<Decision>) -> Vec<Effect> {
     let mut effects = update(state, Msg::Action(Action::Command));
     for c in "review".chars() {
-        effects.extend(update(state, Msg::Prompt(super::msg::PromptKey::Char(c))));
+        effects.extend(update(
+            state,
+            Msg::Prompt(crate::app::msg::PromptKey::Char(c)),
+        ));
     }
-    effects.extend(update(state, Msg::Prompt(super::msg::PromptKey::Submit)));
+    effects.extend(update(
+        state,
+        Msg::Prompt(crate::app::msg::PromptKey::Submit),
+    ));
     answer(state, effects, log)
 }
 

@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use super::fixtures::ACCOUNT;
-use super::msg::Msg;
-use super::state::State;
-use super::{Effect, update};
+use crate::app::msg::Msg;
+use crate::app::state::State;
+use crate::app::{Effect, update};
 use crate::audit::{Policy, RuleId};
 use crate::domain::{
     Account, Cell, CellHealth, ReplicaStatus, ReplicationState, Rotation, Secret, Tag, Version,
@@ -175,7 +175,7 @@ pub fn state(now: DateTime<Utc>) -> State {
     let mut state = State::new(info, true, now);
     state.policy = std::sync::Arc::new(policy());
     update(&mut state, Msg::Tick(now));
-    let effects = super::update::start(&mut state);
+    let effects = crate::app::update::start(&mut state);
     answer(&mut state, effects, &listings(), now);
     state
 }

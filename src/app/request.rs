@@ -1,0 +1,3 @@
+//! The id that ties an effect to the message carrying its result.
+
+pub type RequestId = u64;
