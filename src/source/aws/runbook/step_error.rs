@@ -70,12 +70,14 @@ fn described_error(
         .unwrap_or_default();
     match &error.health {
         CellHealth::Down(why) => {
-            let state =
-                if why.starts_with("ServiceUnavailable") || why.starts_with("InternalFailure") {
-                    "unavailable"
-                } else {
-                    "unreachable"
-                };
+            let state = if why.starts_with("ServiceUnavailable")
+                || why.starts_with("InternalFailure")
+                || why.starts_with("Secrets Manager in ")
+            {
+                "unavailable"
+            } else {
+                "unreachable"
+            };
             StepError {
                 transient: true,
                 message: format!("{region}: {state} ({})", concise(why)),
@@ -99,11 +101,16 @@ fn described_error(
 /// The cause an operator needs from a classified failure. A dispatch failure's text carries
 /// the whole error chain and its Debug form; its innermost cause says what happened
 /// (`connection refused`, `connection closed before message completed`).
+/// How the diagnosis's sentences begin.
+const SENTENCES: &[&str] = &["Cannot reach AWS", "AWS ", "Secrets Manager in "];
+
 pub(super) fn concise(detail: &str) -> &str {
-    // "Cannot reach AWS in r (connection refused): check ..." gives the reason in brackets.
-    if let Some((_, rest)) = detail.split_once(" (")
-        && let Some((reason, _)) = rest.split_once("): ")
-        && (detail.starts_with("Cannot reach AWS") || detail.starts_with("AWS in "))
+    // The diagnosis's sentences ("Cannot reach AWS in r (connection refused): check ...",
+    // "AWS throttled the calls in r (ThrottlingException) even after retries: ...") give the
+    // reason in their first brackets.
+    if SENTENCES.iter().any(|head| detail.starts_with(head))
+        && let Some((_, rest)) = detail.split_once(" (")
+        && let Some((reason, _)) = rest.split_once(')')
     {
         return reason;
     }
@@ -149,5 +156,21 @@ mod tests {
         let said =
             "Cannot reach AWS in us-west-2 (connection refused): check the network or proxy.";
         assert_eq!(concise(said), "connection refused");
+        let throttled = CellError::throttled(
+            "AWS throttled the calls in us-east-1 (ThrottlingException) even after retries: \
+             wait a minute, then press r (or run the command again).",
+        );
+        assert_eq!(
+            cell_step_error("us-east-1", "ListSecretVersionIds", &throttled).message,
+            "us-east-1: ListSecretVersionIds throttled (ThrottlingException)"
+        );
+        let unavailable = CellError::down(
+            "Secrets Manager in us-east-1 is unavailable (InternalFailure): the other regions \
+             keep working; press r later.",
+        );
+        assert_eq!(
+            cell_step_error("us-east-1", "DescribeSecret", &unavailable).message,
+            "us-east-1: unavailable (InternalFailure)"
+        );
     }
 }
