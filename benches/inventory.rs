@@ -35,7 +35,7 @@ fn benches(c: &mut Criterion) {
         })
     });
 
-    let index = SearchIndex::build(&state.inventory.entries);
+    let index = SearchIndex::build(&state.inventory.entries, &state.account_names);
     c.bench_function("fuzzy filter 10k secrets, 3-letter query", |b| {
         b.iter(|| index.matches("pay").len())
     });

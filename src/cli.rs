@@ -33,6 +33,38 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "URL")]
     pub endpoint_url: Option<String>,
 
+    /// Read every ACTIVE account of the AWS Organization (Organizations ListAccounts from the
+    /// management or a delegated-administrator account), through --assume-role.
+    #[arg(long, global = true, conflicts_with_all = ["demo", "snapshot"])]
+    pub org: bool,
+
+    /// Only the accounts under this organizational unit (ou-xxxx-xxxxxxxx; its child units
+    /// too). Repeatable; implies --org.
+    #[arg(long = "org-ou", global = true, value_name = "OU", conflicts_with_all = ["demo", "snapshot"])]
+    pub org_ou: Vec<String>,
+
+    /// Accounts to read: ids, names or globs (`payments-*`), comma-separated or repeated; `!`
+    /// excludes (`!*-sandbox`). Without --org, plain ids name the accounts to assume into.
+    #[arg(long, global = true, value_name = "LIST", value_delimiter = ',', conflicts_with_all = ["demo", "snapshot"])]
+    pub accounts: Vec<String>,
+
+    /// Role to assume in every account but the caller's: a name (arn:aws:iam::ACCOUNT:role/NAME)
+    /// or an ARN with {account} in it.
+    #[arg(long, global = true, value_name = "NAME", conflicts_with_all = ["demo", "snapshot"])]
+    pub assume_role: Option<String>,
+
+    /// External id the roles require (passed to every AssumeRole).
+    #[arg(long, global = true, value_name = "ID", requires = "assume_role")]
+    pub external_id: Option<String>,
+
+    /// Read every region enabled in each account (Account ListRegions), opt-in ones included.
+    #[arg(long, global = true, conflicts_with_all = ["demo", "snapshot"])]
+    pub all_regions: bool,
+
+    /// Account/region cells loading at once (default 256).
+    #[arg(long, global = true, value_name = "N")]
+    pub max_cells: Option<usize>,
+
     /// Where local state (logs, caches, journals) lives. Default: the XDG state directory.
     #[arg(long, global = true, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,

@@ -35,6 +35,15 @@ pub type Findings = HashMap<String, Vec<Finding>>;
 pub struct Ctx<'a> {
     pub now: DateTime<Utc>,
     pub findings: &'a Findings,
+    /// Account names by id: the ACCOUNT column shows the name where there is one.
+    pub accounts: &'a HashMap<String, String>,
+}
+
+impl Ctx<'_> {
+    /// How an account reads: its name, else its id.
+    pub fn account<'b>(&'b self, id: &'b str) -> &'b str {
+        self.accounts.get(id).map_or(id, String::as_str)
+    }
 }
 
 impl<'a> Ctx<'a> {
@@ -56,7 +65,7 @@ pub struct Spec {
 
 pub const SPECS: &[Spec] = &[
     spec(Column::Name, "NAME", 30, 0),
-    spec(Column::Account, "ACCOUNT", 12, 5),
+    spec(Column::Account, "ACCOUNT", 14, 2),
     spec(Column::Region, "REGION", 14, 1),
     spec(Column::Replicas, "REPLICAS", 16, 6),
     spec(Column::Env, "ENV", 5, 4),
@@ -150,7 +159,7 @@ pub fn text(column: Column, entry: &Entry, ctx: &Ctx<'_>) -> String {
     let s = &entry.secret;
     let raw = match column {
         Column::Name => s.name.clone(),
-        Column::Account => s.account.clone(),
+        Column::Account => ctx.account(&s.account).to_string(),
         Column::Region => {
             if s.is_replica() {
                 format!("{} (replica)", s.region)

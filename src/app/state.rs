@@ -157,6 +157,8 @@ pub struct EarlyJoin {
 #[derive(Debug, Clone)]
 pub struct State {
     pub source: SourceInfo,
+    /// Account names by id (an organization's), shown in the ACCOUNT column and searched.
+    pub account_names: HashMap<String, String>,
     pub read_only: bool,
     pub now: DateTime<Utc>,
     pub cells: BTreeMap<Cell, CellState>,
@@ -230,7 +232,13 @@ impl State {
                 )
             })
             .collect();
+        let account_names = source
+            .accounts
+            .iter()
+            .filter_map(|a| Some((a.id.clone(), a.alias.clone()?)))
+            .collect();
         Self {
+            account_names,
             source,
             read_only,
             now,
@@ -315,6 +323,7 @@ impl State {
         Ctx {
             now: self.now,
             findings: &self.findings,
+            accounts: &self.account_names,
         }
     }
 

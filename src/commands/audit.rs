@@ -19,7 +19,7 @@ pub async fn run(
         source,
         problems,
     } = loaded;
-    warn(&problems);
+    warn(&state, &problems);
     run_to_completion(&mut state, source).await;
     let out = match format {
         AuditFormat::Table => report::audit::table(&state),

@@ -35,6 +35,11 @@ pub async fn run(
             level: NoticeLevel::Warning,
             text: format!("{first} ({} problem(s) in all)", state.problems.len()),
         });
+    } else if let Some(first) = state.source.notes.first() {
+        state.notice = Some(Notice {
+            level: NoticeLevel::Info,
+            text: first.clone(),
+        });
     }
     let options = Options {
         keymap,

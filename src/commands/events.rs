@@ -30,7 +30,7 @@ pub async fn run(loaded: Loaded, query: Query, format: Format) -> color_eyre::Re
         source,
         problems,
     } = loaded;
-    warn(&problems);
+    warn(&state, &problems);
     let now = state.now;
     let since =
         crate::app::window::parse_time(&query.since, now).map_err(|e| eyre!("--since: {e}"))?;

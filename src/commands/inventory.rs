@@ -15,7 +15,7 @@ pub async fn run(loaded: Loaded, format: Format) -> color_eyre::Result<ExitCode>
         source,
         problems,
     } = loaded;
-    warn(&problems);
+    warn(&state, &problems);
     run_to_completion(&mut state, source).await;
     let out = match format {
         Format::Table => report::inventory::table(&state),

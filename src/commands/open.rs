@@ -9,7 +9,7 @@ use chrono::Utc;
 use crate::app::State;
 use crate::audit::Policy;
 use crate::cli::Cli;
-use crate::source::aws::{AwsOptions, AwsSource, connect};
+use crate::source::aws::{AwsOptions, AwsSource, OrgOptions, connect};
 use crate::source::snapshot_source::SnapshotSource;
 use crate::source::{InventorySource, SourceKind, demo, snapshot};
 
@@ -29,6 +29,32 @@ pub fn offline_log_files(cli: &Cli) -> bool {
         && cli.profile.is_empty()
         && cli.region.is_empty()
         && cli.endpoint_url.is_none()
+        && !names_accounts(cli)
+}
+
+/// Whether the command line reaches accounts beyond the profiles' own.
+fn names_accounts(cli: &Cli) -> bool {
+    cli.org
+        || !cli.org_ou.is_empty()
+        || !cli.accounts.is_empty()
+        || cli.assume_role.is_some()
+        || cli.all_regions
+}
+
+/// Why Strongroom runs, said in the role session name (`strongroom-alice-inventory`).
+fn purpose(cli: &Cli) -> &'static str {
+    use crate::cli::Command;
+    match &cli.command {
+        None => "console",
+        Some(Command::Inventory { .. }) => "inventory",
+        Some(Command::Audit { .. }) => "audit",
+        Some(Command::Events { .. }) => "events",
+        Some(Command::Runbook { .. }) => "runbook",
+        Some(Command::Incident { .. }) => "incident",
+        Some(Command::Snapshot { .. }) => "snapshot",
+        Some(Command::Drill(_)) => "drill",
+        Some(Command::Review { .. }) => "review",
+    }
 }
 
 /// Opens the source of `cli`. `extra_region` is read too on live AWS (the DR region of a drill):
@@ -94,16 +120,27 @@ pub async fn open(
         endpoint_url: cli.endpoint_url.clone(),
         max_attempts: 0,
         state_dir: state_dir.to_path_buf(),
+        org: OrgOptions {
+            discover: cli.org,
+            units: cli.org_ou.clone(),
+            accounts: cli.accounts.clone(),
+        },
+        assume_role: cli.assume_role.clone(),
+        external_id: cli.external_id.clone(),
+        all_regions: cli.all_regions,
+        max_cells: cli.max_cells.unwrap_or(0),
+        purpose: purpose(cli).to_string(),
     };
     let mut source = connect(&opts).await?;
     if let Some(extra) = extra_region {
         source = source.with_region(extra);
     }
+    let problems = source.problems().to_vec();
     let source = Arc::new(source);
     Ok(Opened {
         source: source.clone(),
         aws: Some(source),
-        problems: Vec::new(),
+        problems,
     })
 }
 
@@ -175,6 +212,24 @@ pub fn source_args(cli: &Cli) -> String {
     }
     if let Some(url) = &cli.endpoint_url {
         args.push(format!("--endpoint-url {url}"));
+    }
+    if cli.org {
+        args.push("--org".to_string());
+    }
+    for ou in &cli.org_ou {
+        args.push(format!("--org-ou {ou}"));
+    }
+    if !cli.accounts.is_empty() {
+        args.push(format!("--accounts '{}'", cli.accounts.join(",")));
+    }
+    if let Some(role) = &cli.assume_role {
+        args.push(format!("--assume-role {role}"));
+    }
+    if let Some(id) = &cli.external_id {
+        args.push(format!("--external-id {id}"));
+    }
+    if cli.all_regions {
+        args.push("--all-regions".to_string());
     }
     if let Some(dir) = &cli.state_dir {
         args.push(format!("--state-dir {}", dir.display()));

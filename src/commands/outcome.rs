@@ -5,9 +5,12 @@ use std::process::ExitCode;
 use crate::app::State;
 use crate::report;
 
-/// Problems met while opening the source (a bad snapshot record, an unreadable log file), on
-/// stderr before the report.
-pub fn warn(problems: &[String]) {
+/// What the source said when it opened (accounts left out, regions skipped) and the problems
+/// met on the way (a bad snapshot record, an unreadable log file), on stderr before the report.
+pub fn warn(state: &State, problems: &[String]) {
+    for note in &state.source.notes {
+        eprintln!("strongroom: note: {note}");
+    }
     for p in problems {
         eprintln!("strongroom: {p}");
     }

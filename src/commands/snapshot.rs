@@ -18,7 +18,7 @@ pub async fn export(loaded: Loaded, output: &Path) -> color_eyre::Result<ExitCod
         source,
         problems,
     } = loaded;
-    warn(&problems);
+    warn(&state, &problems);
     let events = source.events();
     run_to_completion(&mut state, source.clone()).await;
     if source.live_events() {

@@ -1,8 +1,10 @@
 //! Pure data: what a secret is, how its rotation stands, how its replicas are joined.
 //! Nothing here does I/O or reads the clock; time is always passed in.
 
+pub mod accounts;
 pub mod environment;
 pub mod fit;
+pub mod glob;
 pub mod inventory;
 pub mod rotation;
 pub mod secret;

@@ -2,6 +2,7 @@
 //! operator's input when a runbook starts.
 
 use super::spec::{ParamType, ParamValue, Validation};
+pub use crate::domain::glob::glob_matches;
 
 /// Checks a value against its type and validation; the error says what was expected.
 pub fn check_value(
@@ -107,35 +108,6 @@ fn is_principal(value: &str) -> bool {
         && (value.contains(":iam::") || value.contains(":sts::"))
         && value.split(':').count() >= 6;
     is_account || is_arn
-}
-
-/// `*` matches any run of characters, `?` any single character; everything else is literal.
-pub fn glob_matches(pattern: &str, value: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let value: Vec<char> = value.chars().collect();
-    let (mut p, mut v) = (0, 0);
-    let mut backtrack: Option<(usize, usize)> = None;
-    while v < value.len() {
-        match pattern.get(p) {
-            Some('*') => {
-                backtrack = Some((p, v));
-                p += 1;
-            }
-            Some(&c) if c == '?' || c == value[v] => {
-                p += 1;
-                v += 1;
-            }
-            _ => match backtrack {
-                Some((star, matched)) => {
-                    p = star + 1;
-                    v = matched + 1;
-                    backtrack = Some((star, matched + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    pattern[p..].iter().all(|&c| c == '*')
 }
 
 #[cfg(test)]

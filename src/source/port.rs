@@ -33,6 +33,8 @@ pub struct SourceInfo {
     pub label: String,
     pub accounts: Vec<Account>,
     pub cells: Vec<Cell>,
+    /// Said once when the source opens, not failures (accounts left out, regions skipped).
+    pub notes: Vec<String>,
 }
 
 /// Why a cell could not be loaded, sorted into what the operator can do about it.

@@ -71,6 +71,7 @@ impl InventorySource for SnapshotSource {
             label,
             accounts: self.snapshot.accounts.clone(),
             cells: self.cells(),
+            notes: Vec::new(),
         }
     }
 

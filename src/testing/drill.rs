@@ -171,6 +171,7 @@ pub fn state(now: DateTime<Utc>) -> State {
             profile: None,
         }],
         cells: listings().into_keys().collect(),
+        notes: Vec::new(),
     };
     let mut state = State::new(info, true, now);
     state.policy = std::sync::Arc::new(policy());

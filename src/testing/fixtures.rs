@@ -113,6 +113,7 @@ pub fn empty_state(now: DateTime<Utc>) -> State {
             Cell::new(ACCOUNT, "eu-west-1"),
             Cell::new(ACCOUNT, "us-east-1"),
         ],
+        notes: Vec::new(),
     };
     let mut state = State::new(info, true, now);
     update(&mut state, Msg::Tick(now));
@@ -317,4 +318,66 @@ fn evidence(query: &str) -> (String, String) {
         ),
     };
     (summary.to_string(), value.to_string())
+}
+
+/// An organization of four named accounts in two regions, half loaded: two accounts answered,
+/// one account's role refused, one account still loading its second region.
+pub fn organization_state(now: DateTime<Utc>) -> State {
+    let accounts = [
+        ("111111111111", "management"),
+        ("210987654321", "payments-prod"),
+        ("210987654322", "payments-stage"),
+        ("333333333333", "security-tooling"),
+    ];
+    let regions = ["eu-west-1", "us-east-1"];
+    let info = SourceInfo {
+        kind: SourceKind::Live,
+        label: "AWS organization (4 accounts) via role StrongroomAudit".into(),
+        accounts: accounts
+            .iter()
+            .map(|(id, name)| Account {
+                id: (*id).into(),
+                alias: Some((*name).into()),
+                profile: None,
+            })
+            .collect(),
+        cells: accounts
+            .iter()
+            .flat_map(|(id, _)| regions.iter().map(|r| Cell::new(*id, *r)))
+            .collect(),
+        notes: Vec::new(),
+    };
+    let mut state = State::new(info, true, now);
+    let effects = crate::app::update::start(&mut state);
+    for effect in effects {
+        let Effect::LoadCell { request, cell } = effect else {
+            continue;
+        };
+        let result = match (cell.account.as_str(), cell.region.as_str()) {
+            ("333333333333", _) => Err(crate::source::CellError::forbidden(
+                "Cannot assume arn:aws:iam::333333333333:role/StrongroomAudit (AccessDenied): \
+                 the role must exist in account 333333333333 and trust 111111111111; the other \
+                 accounts still load.",
+            )),
+            ("210987654322", "us-east-1") => continue, // still loading
+            (account, region) => {
+                let mut listed = secrets(3, region);
+                for s in &mut listed {
+                    s.arn = s.arn.replace(ACCOUNT, account);
+                    s.account = account.into();
+                }
+                Ok(listed)
+            }
+        };
+        update(
+            &mut state,
+            Msg::CellLoaded {
+                request,
+                cell,
+                at: now,
+                result,
+            },
+        );
+    }
+    state
 }

@@ -62,6 +62,7 @@ pub async fn executor(emu: &Emulator, state: &Path) -> AwsExecutor {
         endpoint_url: Some(emu.url().to_string()),
         max_attempts: 2,
         state_dir: state.to_path_buf(),
+        ..Default::default()
     })
     .await
     .unwrap();

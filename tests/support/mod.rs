@@ -200,6 +200,25 @@ impl Emulator {
     }
 
     /// Bulk-creates secrets in the backend: `{"account", "region", "secrets": [...]}`.
+    /// Builds an organization: `{"management_account", "accounts": [{"id", "name", "ou",
+    /// "state"}], "ous": ["Workloads/Prod"], "delegated_admins": [...]}`; answers the org,
+    /// root and unit ids.
+    pub fn set_org(&self, body: Value) -> Value {
+        self.admin("POST", "org", Some(&body))
+    }
+
+    /// Registers assumable roles: `{"roles": [{"account", "name", "trusted_accounts",
+    /// "external_id"}]}` (AssumeRole is then strict).
+    pub fn set_roles(&self, body: Value) -> Value {
+        self.admin("POST", "roles", Some(&body))
+    }
+
+    /// One account's regions: `{"account", "regions": {"af-south-1": "ENABLED"}}` or
+    /// `{"account", "only": ["us-east-1"]}`.
+    pub fn set_regions(&self, body: Value) -> Value {
+        self.admin("POST", "regions", Some(&body))
+    }
+
     pub fn seed(&self, body: Value) -> Value {
         self.admin("POST", "seed", Some(&body))
     }

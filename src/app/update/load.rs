@@ -67,6 +67,10 @@ pub fn cell_loaded(
     at: DateTime<Utc>,
     result: CellResult,
 ) -> Vec<Effect> {
+    let account = match state.account_names.get(&cell.account) {
+        Some(name) => format!("{name} ({})", cell.account),
+        None => cell.account.clone(),
+    };
     let Some(cs) = state.cells.get_mut(&cell) else {
         return Vec::new();
     };
@@ -85,7 +89,7 @@ pub fn cell_loaded(
             // and what to do next, on the bottom line until something else is said.
             let text = health
                 .detail()
-                .map(|d| format!("{} {}: {d}", cell.account, cell.region));
+                .map(|d| format!("{account} {}: {d}", cell.region));
             cs.health = health;
             if let Some(text) = text
                 && state.notice.is_none()
@@ -210,7 +214,7 @@ fn rejoin(state: &mut State) {
         let events = state.events.events.clone();
         panes::index(state, events);
     }
-    state.search = SearchIndex::build(&state.inventory.entries);
+    state.search = SearchIndex::build(&state.inventory.entries, &state.account_names);
     audit_all(state);
     sort_and_select(state, selected);
 }

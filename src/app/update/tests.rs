@@ -504,6 +504,7 @@ fn log_files_alone_open_on_the_events_they_hold() {
         label: "CloudTrail files ./AWSLogs".into(),
         accounts: Vec::new(),
         cells: Vec::new(),
+        notes: Vec::new(),
     };
     let state = crate::app::State::new(info, true, now());
     assert_eq!(state.view, View::Events);

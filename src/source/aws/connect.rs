@@ -6,8 +6,9 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
+use super::org::OrgOptions;
 use super::source::{AwsSource, Profile};
-use super::{diagnose, errors, profiles};
+use super::{diagnose, errors, fan_out, profiles};
 use crate::domain::Account;
 
 #[derive(Debug, Clone, Default)]
@@ -22,6 +23,18 @@ pub struct AwsOptions {
     pub max_attempts: u32,
     /// Where the evidence store keeps fetched CloudTrail events (one file per account).
     pub state_dir: std::path::PathBuf,
+    /// `--org`, `--org-ou`, `--accounts`: the accounts beyond the profiles' own.
+    pub org: OrgOptions,
+    /// `--assume-role NAME`: the role assumed in every account other than the caller's.
+    pub assume_role: Option<String>,
+    /// `--external-id`, passed to every AssumeRole.
+    pub external_id: Option<String>,
+    /// `--all-regions`: every region enabled in each account instead of `regions`.
+    pub all_regions: bool,
+    /// Cells (and account resolutions) in flight at once; 0 means [`fan_out::DEFAULT_CELLS`].
+    pub max_cells: usize,
+    /// Why Strongroom runs (the command), said in the role session name.
+    pub purpose: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +46,9 @@ pub enum ConnectError {
     /// Said in full by [`super::diagnose::sentence`].
     #[error("{0}")]
     ProfileNotFound(String),
+    /// The organization's accounts could not be listed (said in full).
+    #[error("{0}")]
+    Organization(String),
 }
 
 fn timeouts() -> TimeoutConfig {
@@ -80,9 +96,14 @@ pub async fn connect(opts: &AwsOptions) -> Result<AwsSource, ConnectError> {
     if regions.is_empty() {
         let known = names.iter().zip(&configs).zip(&unknown);
         for ((name, config), _) in known.filter(|(_, unknown)| !**unknown) {
-            let region = config.region().map(|r| r.to_string()).ok_or_else(|| {
-                ConnectError::NoRegion(name.clone().unwrap_or_else(|| "default".into()))
-            })?;
+            let Some(region) = config.region().map(|r| r.to_string()) else {
+                if opts.all_regions {
+                    continue; // each account says which regions it has
+                }
+                return Err(ConnectError::NoRegion(
+                    name.clone().unwrap_or_else(|| "default".into()),
+                ));
+            };
             if !regions.contains(&region) {
                 regions.push(region);
             }
@@ -96,16 +117,32 @@ pub async fn connect(opts: &AwsOptions) -> Result<AwsSource, ConnectError> {
             .map(|((name, config), unknown)| resolve(name.clone(), config, unknown)),
     )
     .await;
-    let label = match opts.profiles.as_slice() {
+    let mut label = match opts.profiles.as_slice() {
         [] => "AWS (default credentials)".to_string(),
         ps => format!("AWS profiles {}", ps.join(", ")),
     };
-    Ok(AwsSource::new(
-        label,
-        profiles,
-        regions,
-        opts.state_dir.clone(),
-    ))
+    let mut notes = Vec::new();
+    let mut problems = Vec::new();
+    let profiles = if fan_out::reaches_beyond_profiles(opts) {
+        let reached = fan_out::accounts(opts, profiles).await?;
+        label = reached.label;
+        notes = reached.notes;
+        problems = reached.problems;
+        reached.profiles
+    } else {
+        profiles
+    };
+    let (profiles, region_notes) = if opts.all_regions {
+        fan_out::all_regions(profiles, &regions, opts.max_cells).await
+    } else {
+        (profiles, Vec::new())
+    };
+    notes.extend(region_notes);
+    let mut source = AwsSource::new(label, profiles, regions, opts.state_dir.clone())
+        .with_max_cells(fan_out::bound(opts.max_cells));
+    source.notes = notes;
+    source.problems = problems;
+    Ok(source)
 }
 
 async fn load_config(opts: &AwsOptions, profile: Option<&str>) -> SdkConfig {
@@ -133,13 +170,17 @@ async fn load_config(opts: &AwsOptions, profile: Option<&str>) -> SdkConfig {
         loader = loader.endpoint_url(url);
     }
     let config = loader.load().await;
-    if config.region().is_none()
-        && let Some(first) = opts.regions.first()
-    {
-        return config
-            .into_builder()
-            .region(Region::new(first.clone()))
-            .build();
+    if config.region().is_none() {
+        // STS and Organizations need a region to sign for; the first asked for, else the
+        // one every account has.
+        let fallback = match opts.regions.first() {
+            Some(first) => Some(first.clone()),
+            None if opts.all_regions => Some("us-east-1".to_string()),
+            None => None,
+        };
+        if let Some(region) = fallback {
+            return config.into_builder().region(Region::new(region)).build();
+        }
     }
     config
 }
@@ -160,6 +201,7 @@ async fn resolve(name: Option<String>, config: SdkConfig, unknown: bool) -> Prof
             },
             config,
             failure: Some(crate::source::CellError::forbidden(text)),
+            regions: None,
         };
     }
     let sts = aws_sdk_sts::Client::new(&config);
@@ -172,6 +214,7 @@ async fn resolve(name: Option<String>, config: SdkConfig, unknown: bool) -> Prof
             },
             config,
             failure: None,
+            regions: None,
         },
         Err(e) => {
             let region = config.region().map(|r| r.to_string());
@@ -190,6 +233,7 @@ async fn resolve(name: Option<String>, config: SdkConfig, unknown: bool) -> Prof
                 },
                 config,
                 failure: Some(failure),
+                regions: None,
             }
         }
     }

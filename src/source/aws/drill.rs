@@ -18,12 +18,32 @@ use crate::source::CellError;
 impl AwsSource {
     /// The same accounts, with `region` read too (the drill's DR region).
     pub fn with_region(self, region: &str) -> Self {
-        if self.regions.iter().any(|r| r == region) {
+        let everywhere = self.regions.iter().any(|r| r == region)
+            && self
+                .profiles
+                .iter()
+                .all(|p| p.regions_or(&self.regions).iter().any(|r| r == region));
+        if everywhere {
             return self;
         }
         let mut regions = self.regions;
-        regions.push(region.to_string());
-        AwsSource::new(self.label, self.profiles, regions, self.state_dir)
+        if !regions.iter().any(|r| r == region) {
+            regions.push(region.to_string());
+        }
+        let mut profiles = self.profiles;
+        for p in &mut profiles {
+            if let Some(own) = &mut p.regions
+                && !own.iter().any(|r| r == region)
+            {
+                own.push(region.to_string());
+            }
+        }
+        let permits = self.permits.clone();
+        let mut source = AwsSource::new(self.label, profiles, regions, self.state_dir);
+        source.permits = permits;
+        source.notes = self.notes;
+        source.problems = self.problems;
+        source
     }
 
     /// The Secrets Manager client of one (account, region) the source reads.

@@ -8,10 +8,14 @@ mod convert;
 pub mod diagnose;
 pub mod drill;
 pub(crate) mod errors;
+mod fan_out;
+pub mod org;
 pub mod policies;
 mod policies_port;
 mod profiles;
 pub mod rate_limit;
+mod regions;
+mod role;
 pub mod runbook;
 mod secrets_client;
 mod source;
@@ -20,6 +24,8 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 
 pub use connect::{AwsOptions, connect};
+pub use fan_out::DEFAULT_CELLS;
+pub use org::OrgOptions;
 pub use source::AwsSource;
 
 use std::sync::Arc;
@@ -36,17 +42,12 @@ impl InventorySource for AwsSource {
     }
 
     fn info(&self) -> SourceInfo {
-        let mut cells = Vec::new();
-        for p in &self.profiles {
-            for r in &self.regions {
-                cells.push(Cell::new(&p.account.id, r));
-            }
-        }
         SourceInfo {
             kind: SourceKind::Live,
             label: self.label.clone(),
             accounts: self.profiles.iter().map(|p| p.account.clone()).collect(),
-            cells,
+            cells: self.cells(),
+            notes: self.notes.clone(),
         }
     }
 
@@ -58,7 +59,13 @@ impl InventorySource for AwsSource {
             let msg = format!("no client for {} {}", cell.account, cell.region);
             return async move { Err(CellError::failed(msg)) }.boxed();
         };
-        async move { list_cell(&client, &cell, &on_page).await }.boxed()
+        let permits = self.permits.clone();
+        async move {
+            // The fan-out bound: a closed semaphore cannot happen (it is never closed).
+            let _permit = permits.acquire_owned().await.ok();
+            list_cell(&client, &cell, &on_page).await
+        }
+        .boxed()
     }
 
     fn live_events(&self) -> bool {

@@ -39,6 +39,9 @@ impl AwsSource {
             trails: HashMap::new(),
             state_dir: self.state_dir.clone(),
             stores: std::sync::Mutex::new(HashMap::new()),
+            permits: self.permits.clone(),
+            notes: Vec::new(),
+            problems: Vec::new(),
         };
         async move {
             let (policies, stats) = detached.resource_policies(&targets).await;

@@ -17,6 +17,15 @@ pub(crate) struct Profile {
     pub account: Account,
     pub config: aws_config::SdkConfig,
     pub failure: Option<CellError>,
+    /// This account's own regions (`--all-regions`); None: the source's regions.
+    pub regions: Option<Vec<String>>,
+}
+
+impl Profile {
+    /// The regions read in this account.
+    pub fn regions_or<'a>(&'a self, all: &'a [String]) -> &'a [String] {
+        self.regions.as_deref().unwrap_or(all)
+    }
 }
 
 // Fields are pub(super): the policy, drill and runbook files build and read sources too.
@@ -28,6 +37,12 @@ pub struct AwsSource {
     pub(super) trails: HashMap<Cell, (aws_sdk_cloudtrail::Client, rate_limit::RateLimiter)>,
     pub(super) state_dir: std::path::PathBuf,
     pub(super) stores: std::sync::Mutex<HashMap<String, Arc<std::sync::Mutex<EvidenceStore>>>>,
+    /// Cells listing at once (the fan-out bound).
+    pub(super) permits: Arc<tokio::sync::Semaphore>,
+    /// Said once when the source opens (accounts left out, regions skipped).
+    pub(crate) notes: Vec<String>,
+    /// What could not be done as asked (an `--accounts` pattern that matches nothing).
+    pub(crate) problems: Vec<String>,
 }
 
 impl AwsSource {
@@ -40,7 +55,7 @@ impl AwsSource {
         let mut clients = HashMap::new();
         let mut trails = HashMap::new();
         for p in &profiles {
-            for region in &regions {
+            for region in p.regions_or(&regions) {
                 let cell = Cell::new(&p.account.id, region);
                 clients.insert(cell.clone(), secrets_client(&p.config, &cell));
                 trails.insert(
@@ -60,7 +75,32 @@ impl AwsSource {
             trails,
             state_dir,
             stores: std::sync::Mutex::new(HashMap::new()),
+            permits: Arc::new(tokio::sync::Semaphore::new(super::fan_out::DEFAULT_CELLS)),
+            notes: Vec::new(),
+            problems: Vec::new(),
         }
+    }
+
+    /// At most `n` cells listing at once.
+    pub(crate) fn with_max_cells(mut self, n: usize) -> Self {
+        self.permits = Arc::new(tokio::sync::Semaphore::new(n.max(1)));
+        self
+    }
+
+    /// Every (account, region) cell this source reads.
+    pub(super) fn cells(&self) -> Vec<Cell> {
+        let mut cells = Vec::new();
+        for p in &self.profiles {
+            for r in p.regions_or(&self.regions) {
+                cells.push(Cell::new(&p.account.id, r));
+            }
+        }
+        cells
+    }
+
+    /// Problems met while reaching the accounts, for the command to report.
+    pub fn problems(&self) -> &[String] {
+        &self.problems
     }
 
     /// The evidence store of an account, opened once.

@@ -396,3 +396,29 @@ fn run_text_is_neutralised_and_tiny_terminals_survive() {
     update(&mut state, Msg::Action(Action::Open));
     let _ = screen(&mut state, 12, 4);
 }
+
+#[test]
+fn organization_names_accounts_counts_cells_and_filters_by_account() {
+    let mut state = fixtures::organization_state(now());
+    let wide = screen(&mut state, 160, 45);
+    assert!(wide.contains("3/4 accounts · cells 7/8"), "{wide}");
+    assert!(wide.contains("payments-prod"), "{wide}");
+    assert!(!wide.contains("│ 210987654321"), "names, not ids: {wide}");
+    insta::assert_snapshot!("organization_160x45", wide);
+    insta::assert_snapshot!("organization_80x24", screen(&mut state, 80, 24));
+    update(&mut state, Msg::Action(Action::Filter));
+    for c in "account:payments-s*".chars() {
+        update(&mut state, Msg::Prompt(PromptKey::Char(c)));
+    }
+    update(&mut state, Msg::Prompt(PromptKey::Submit));
+    let filtered = screen(&mut state, 160, 45);
+    let rows: Vec<&str> = filtered
+        .lines()
+        .filter(|l| l.contains("/clarivum/"))
+        .collect();
+    assert_eq!(rows.len(), 3, "{filtered}");
+    assert!(
+        rows.iter().all(|r| r.contains("payments-stage")),
+        "{filtered}"
+    );
+}
