@@ -21,6 +21,8 @@ pub struct Report<'a> {
 #[derive(Serialize)]
 pub struct CellOut {
     pub account: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_name: Option<String>,
     pub region: String,
     pub health: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -32,6 +34,8 @@ pub struct SecretOut<'a> {
     pub name: &'a str,
     pub arn: &'a str,
     pub account: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_name: Option<&'a str>,
     pub region: &'a str,
     pub replica_of: Option<&'a str>,
     pub environment: Option<String>,
@@ -69,7 +73,7 @@ pub fn build(state: &State) -> Report<'_> {
         secrets: state
             .rows
             .iter()
-            .map(|&i| secret(&state.inventory.entries[i], state.now))
+            .map(|&i| secret(&state.inventory.entries[i], state))
             .collect(),
     }
 }
@@ -80,6 +84,7 @@ fn cells(state: &State) -> Vec<CellOut> {
         .iter()
         .map(|(cell, cs)| CellOut {
             account: cell.account.clone(),
+            account_name: state.account_names.get(&cell.account).cloned(),
             region: cell.region.clone(),
             health: cs.health.label().to_string(),
             error: cs.health.detail().map(str::to_string),
@@ -87,12 +92,14 @@ fn cells(state: &State) -> Vec<CellOut> {
         .collect()
 }
 
-fn secret(entry: &Entry, now: DateTime<Utc>) -> SecretOut<'_> {
+fn secret<'a>(entry: &'a Entry, state: &'a State) -> SecretOut<'a> {
+    let now = state.now;
     let s = &entry.secret;
     SecretOut {
         name: &s.name,
         arn: &s.arn,
         account: &s.account,
+        account_name: state.account_names.get(&s.account).map(String::as_str),
         region: &s.region,
         replica_of: s.primary_region.as_deref().filter(|_| s.is_replica()),
         environment: environment_of(s),
