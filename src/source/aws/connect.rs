@@ -6,50 +6,10 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
-use super::org::OrgOptions;
+use super::options::{AwsOptions, ConnectError, bound};
 use super::source::{AwsSource, Profile};
 use super::{diagnose, errors, fan_out, profiles};
 use crate::domain::Account;
-
-#[derive(Debug, Clone, Default)]
-pub struct AwsOptions {
-    /// Named profiles; empty means the default credential chain.
-    pub profiles: Vec<String>,
-    /// Regions to read; empty means each profile's own region.
-    pub regions: Vec<String>,
-    /// A different endpoint (the local emulator); `AWS_ENDPOINT_URL` is honoured too.
-    pub endpoint_url: Option<String>,
-    /// Attempts per call, throttling included (backoff grows between them).
-    pub max_attempts: u32,
-    /// Where the evidence store keeps fetched CloudTrail events (one file per account).
-    pub state_dir: std::path::PathBuf,
-    /// `--org`, `--org-ou`, `--accounts`: the accounts beyond the profiles' own.
-    pub org: OrgOptions,
-    /// `--assume-role NAME`: the role assumed in every account other than the caller's.
-    pub assume_role: Option<String>,
-    /// `--external-id`, passed to every AssumeRole.
-    pub external_id: Option<String>,
-    /// `--all-regions`: every region enabled in each account instead of `regions`.
-    pub all_regions: bool,
-    /// Cells (and account resolutions) in flight at once; 0 means [`fan_out::DEFAULT_CELLS`].
-    pub max_cells: usize,
-    /// Why Strongroom runs (the command), said in the role session name.
-    pub purpose: String,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ConnectError {
-    #[error(
-        "No region: profile {0} sets none and no --region was given: pass --region (repeatable), set AWS_REGION, or run `aws configure`; `strongroom --demo` needs no account."
-    )]
-    NoRegion(String),
-    /// Said in full by [`super::diagnose::sentence`].
-    #[error("{0}")]
-    ProfileNotFound(String),
-    /// The organization's accounts could not be listed (said in full).
-    #[error("{0}")]
-    Organization(String),
-}
 
 fn timeouts() -> TimeoutConfig {
     TimeoutConfig::builder()
@@ -139,7 +99,7 @@ pub async fn connect(opts: &AwsOptions) -> Result<AwsSource, ConnectError> {
     };
     notes.extend(region_notes);
     let mut source = AwsSource::new(label, profiles, regions, opts.state_dir.clone())
-        .with_max_cells(fan_out::bound(opts.max_cells));
+        .with_max_cells(bound(opts.max_cells));
     source.notes = notes;
     source.problems = problems;
     Ok(source)

@@ -1,6 +1,6 @@
 //! Reaching many accounts from one starting identity: the organization's accounts (or
 //! `--accounts` ids), a role assumed in each, every enabled region with `--all-regions`. Account
-//! resolutions and cells run concurrently under one bound, [`DEFAULT_CELLS`] unless
+//! resolutions and cells run concurrently under one bound, [`super::DEFAULT_CELLS`] unless
 //! `--max-cells` says otherwise.
 
 use std::collections::BTreeMap;
@@ -9,7 +9,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_smithy_types::retry::RetryConfig;
 use futures::StreamExt;
 
-use super::connect::{AwsOptions, ConnectError};
+use super::options::{AwsOptions, ConnectError, bound};
 use super::org;
 use super::regions::enabled_regions;
 use super::role::{RoleCredentials, RoleProvider, RoleRequest, session_name};
@@ -17,19 +17,6 @@ use super::source::Profile;
 use crate::domain::Account;
 use crate::domain::accounts::{self, display_name};
 use crate::source::CellError;
-
-/// Cells in flight at once. Each holds at most one HTTP request (connections are pooled and
-/// shared by every client), so 256 stays far below the usual limit of 1,024 open files while
-/// a 50-account, 4-region organization (200 cells) loads in a single wave.
-pub const DEFAULT_CELLS: usize = 256;
-
-pub fn bound(max_cells: usize) -> usize {
-    if max_cells == 0 {
-        DEFAULT_CELLS
-    } else {
-        max_cells
-    }
-}
 
 /// Whether the flags name accounts beyond the profiles' own.
 pub fn reaches_beyond_profiles(opts: &AwsOptions) -> bool {

@@ -9,6 +9,7 @@ pub mod diagnose;
 pub mod drill;
 pub(crate) mod errors;
 mod fan_out;
+mod options;
 pub mod org;
 pub mod policies;
 mod policies_port;
@@ -23,8 +24,8 @@ mod source;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 
-pub use connect::{AwsOptions, connect};
-pub use fan_out::DEFAULT_CELLS;
+pub use connect::connect;
+pub use options::{AwsOptions, ConnectError, DEFAULT_CELLS};
 pub use org::OrgOptions;
 pub use source::AwsSource;
 

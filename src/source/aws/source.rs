@@ -75,7 +75,7 @@ impl AwsSource {
             trails,
             state_dir,
             stores: std::sync::Mutex::new(HashMap::new()),
-            permits: Arc::new(tokio::sync::Semaphore::new(super::fan_out::DEFAULT_CELLS)),
+            permits: Arc::new(tokio::sync::Semaphore::new(super::options::DEFAULT_CELLS)),
             notes: Vec::new(),
             problems: Vec::new(),
         }
