@@ -7,8 +7,11 @@ import time
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 
+import orgs
 import patches
+import regions
 import replicas
+import roles
 
 
 def handle(emu: Any, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -117,6 +120,48 @@ def set_replica(emu: Any, body: Any, query: dict[str, str]) -> Any:
     return replicas.set_replica(body)
 
 
+def set_org(emu: Any, body: Any, query: dict[str, str]) -> Any:
+    return orgs.set_org(body)
+
+
+def get_org(emu: Any, body: Any, query: dict[str, str]) -> Any:
+    return orgs.describe_org()
+
+
+def delete_org(emu: Any, body: Any, query: dict[str, str]) -> Any:
+    orgs.clear_org()
+    return {"ok": True}
+
+
+def set_roles(emu: Any, body: Any, query: dict[str, str]) -> Any:
+    return roles.set_roles(emu.state, body)
+
+
+def get_roles(emu: Any, body: Any, query: dict[str, str]) -> Any:
+    return roles.get_roles(emu.state)
+
+
+def clear_roles(emu: Any, body: Any, query: dict[str, str]) -> Any:
+    roles.clear_roles(emu.state)
+    return {"ok": True}
+
+
+def set_regions(emu: Any, body: Any, query: dict[str, str]) -> Any:
+    return regions.set_regions(emu.state, body)
+
+
+def get_regions(emu: Any, body: Any, query: dict[str, str]) -> Any:
+    account = query.get("account") or (body.get("account") if isinstance(body, dict) else None)
+    if not account:
+        raise ValueError("give ?account=ACCOUNT_ID")
+    return {"account": str(account), "regions": regions.regions_of(emu.state, str(account))}
+
+
+def clear_regions(emu: Any, body: Any, query: dict[str, str]) -> Any:
+    regions.clear_regions(emu.state, query.get("account") or (body.get("account") if isinstance(body, dict) else None))
+    return {"ok": True}
+
+
 ROUTES = {
     ("GET", "health"): health,
     ("GET", "calls"): get_calls,
@@ -131,4 +176,13 @@ ROUTES = {
     ("GET", "config"): get_config,
     ("POST", "seed"): seed,
     ("POST", "replicas"): set_replica,
+    ("POST", "org"): set_org,
+    ("GET", "org"): get_org,
+    ("DELETE", "org"): delete_org,
+    ("POST", "roles"): set_roles,
+    ("GET", "roles"): get_roles,
+    ("DELETE", "roles"): clear_roles,
+    ("POST", "regions"): set_regions,
+    ("GET", "regions"): get_regions,
+    ("DELETE", "regions"): clear_regions,
 }

@@ -1,5 +1,6 @@
 """WSGI wrapper around moto's app: admin API, faults, the call log, CloudTrail
-LookupEvents and recording every served Secrets Manager request as a CloudTrail event."""
+LookupEvents, STS AssumeRole trust, Account ListRegions, and recording every served Secrets
+Manager request as a CloudTrail event."""
 
 from __future__ import annotations
 
@@ -15,9 +16,12 @@ import time
 import uuid
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
+from xml.sax.saxutils import escape
 
 import admin
 import patches
+import regions
+import roles
 from cloudtrail import EventStore, LookupError_, api_call_record, rotation_record
 from state import DEFAULT_ACCOUNT, FAULT_ERRORS, State
 
@@ -38,7 +42,9 @@ class Request:
         self.access_key, self.region, self.service = m.groups() if m else (None, None, None)
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         self.json: dict[str, Any] | None = None
+        self.params: dict[str, str] = {}  # query-protocol parameters (STS)
         self.query = False
+        path = environ.get("PATH_INFO", "")
         if target:
             self.operation = target.rsplit(".", 1)[-1]
             try:
@@ -52,6 +58,17 @@ class Request:
             action = (form.get("Action") or qs.get("Action") or [""])[0]
             self.operation = action
             self.query = bool(action)
+            if action:
+                self.params = {k: v[-1] for k, v in {**qs, **form}.items()}
+            elif self.service == "account" and path.strip("/"):
+                # REST-JSON (Account Management): POST /listRegions -> ListRegions
+                name = path.strip("/").split("/", 1)[0]
+                self.operation = name[:1].upper() + name[1:]
+                try:
+                    parsed = json.loads(self.body or b"{}")
+                    self.json = parsed if isinstance(parsed, dict) else None
+                except ValueError:
+                    self.json = None
         self.source_ip = environ.get("REMOTE_ADDR", "127.0.0.1")
         self.user_agent = environ.get("HTTP_USER_AGENT", "")
 
@@ -95,7 +112,7 @@ class Emulator:
             "access_key": req.access_key,
         }
 
-        rule = self.state.fault_for(req.region, req.service)
+        rule = self.state.fault_for(call["account"], req.region, req.service)
         if rule:
             if rule.get("latency_ms"):
                 time.sleep(float(rule["latency_ms"]) / 1000.0)
@@ -114,6 +131,15 @@ class Emulator:
 
         if req.service == "cloudtrail" and req.operation == "LookupEvents":
             return self._lookup_events(req, call, start_response)
+        if req.service == "account" and req.operation == "ListRegions":
+            return self._list_regions(req, call, start_response)
+        if req.service == "sts" and req.operation == "AssumeRole":
+            try:
+                roles.check_assume_role(self.state, req.params, call["account"], req.access_key, req.region)
+            except roles.AssumeRoleError as err:
+                call["status"] = err.status
+                response = _error(req, err.code, err.message, err.status)
+                return self._finish(req, call, err.status, response, start_response)
 
         status, headers, body = _call(self.moto_app, environ)
         call["status"] = status
@@ -151,6 +177,19 @@ class Emulator:
         self.state.log_call(call)
         start_response(f"{status} {_reason(status)}", response[0])
         return [response[1]]
+
+    def _list_regions(self, req: Request, call: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        account = call["account"]
+        try:
+            arn = roles.caller_arn(self.state, req.access_key, account, req.region)
+            if req.json is None and req.body.strip():
+                raise regions.AccountApiError("SerializationException", "Malformed JSON body.", 400)
+            result = regions.list_regions(self.state, account, arn, req.json if req.json is not None else {})
+            status, response = 200, _json_response(result, "application/json")
+        except regions.AccountApiError as err:
+            status, response = err.status, _error(req, err.code, err.message, err.status, err.extra)
+        call["status"] = status
+        return self._finish(req, call, status, response, start_response)
 
     def _record(self, req: Request, account: str, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
         try:
@@ -221,27 +260,30 @@ def _call(app: Callable[..., Any], environ: dict[str, Any]) -> tuple[int, list[t
     return int(captured["status"].split(" ", 1)[0]), headers, body
 
 
-def _json_response(payload: Any) -> tuple[list[tuple[str, str]], bytes]:
+def _json_response(payload: Any, content_type: str = JSON_CT) -> tuple[list[tuple[str, str]], bytes]:
     body = json.dumps(payload).encode()
     return [
-        ("Content-Type", JSON_CT),
+        ("Content-Type", content_type),
         ("Content-Length", str(len(body))),
         ("x-amzn-RequestId", str(uuid.uuid4())),
     ], body
 
 
-def _error(req: Request, code: str, message: str, status: int) -> tuple[list[tuple[str, str]], bytes]:
+def _error(
+    req: Request, code: str, message: str, status: int, extra: dict[str, Any] | None = None
+) -> tuple[list[tuple[str, str]], bytes]:
     request_id = str(uuid.uuid4())
     if req.query:  # STS and other awsQuery services answer errors in XML
         kind = "Receiver" if status >= 500 else "Sender"
         body = (
             f'<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>{kind}</Type>'
-            f"<Code>{code}</Code><Message>{message}</Message></Error><RequestId>{request_id}</RequestId>"
+            f"<Code>{escape(code)}</Code><Message>{escape(message)}</Message></Error>"
+            f"<RequestId>{request_id}</RequestId>"
             "</ErrorResponse>"
         ).encode()
         ctype = "text/xml"
     else:
-        body = json.dumps({"__type": code, "message": message}).encode()
+        body = json.dumps({"__type": code, "message": message, **(extra or {})}).encode()
         ctype = JSON_CT
     return [
         ("Content-Type", ctype),
@@ -252,7 +294,14 @@ def _error(req: Request, code: str, message: str, status: int) -> tuple[list[tup
 
 
 def _reason(status: int) -> str:
-    reasons = {200: "OK", 400: "Bad Request", 500: "Internal Server Error", 503: "Service Unavailable"}
+    reasons = {
+        200: "OK",
+        400: "Bad Request",
+        403: "Forbidden",
+        429: "Too Many Requests",
+        500: "Internal Server Error",
+        503: "Service Unavailable",
+    }
     return reasons.get(status, "Status")
 
 

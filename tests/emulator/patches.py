@@ -5,6 +5,8 @@
   regex wants exactly 20 characters and otherwise falls back to AKIAEXAMPLE, i.e. the
   default account, while the middleware already logged the mapped account);
 - STS GetCallerIdentity answers with the mapped identity;
+- STS AssumeRole: the sessions of the keys it issues, a stable role id (roles.py);
+- Organizations: calls routed by the caller's account, pagination fixed (orgs.py);
 - Secrets Manager LastAccessedDate (per region, truncated to the day) on GetSecretValue
   and BatchGetSecretValue, shown by DescribeSecret and ListSecrets;
 - Secrets Manager StopReplicationToReplica (moto 5.2.5 does not have it);
@@ -29,7 +31,9 @@ from moto.secretsmanager.models import FakeSecret, ReplicaSecret, SecretsManager
 from moto.secretsmanager.responses import SecretsManagerResponse
 from moto.sts.models import STSBackend
 
+import orgs
 import replicas
+import roles
 from state import State
 
 
@@ -46,7 +50,9 @@ def apply(state: State) -> None:
     original_account = iam_models.get_account_id_from
 
     def get_account_id_from(access_key: str) -> str:
-        return state.account_for(access_key) or original_account(access_key)
+        # A mapped key's account, else the account of the role whose session issued the key
+        # (moto would find it too, by scanning every account's IAM keys), else moto's answer.
+        return state.account_for(access_key) or roles.session_account(access_key) or original_account(access_key)
 
     iam_models.get_account_id_from = get_account_id_from  # moto imports it at call time
 
@@ -71,6 +77,10 @@ def apply(state: State) -> None:
         return ident.get("principalId", user_id), ident.get("arn", arn), ident["accountId"]
 
     STSBackend.get_caller_identity = get_caller_identity
+
+    # ---- STS AssumeRole sessions; Organizations routing (roles.py, orgs.py) -----------
+    roles.apply(state)
+    orgs.apply()
 
     # ---- LastAccessedDate ------------------------------------------------------
     original_get = SecretsManagerBackend.get_secret_value

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import threading
-from typing import Any
+from typing import Any, Callable
 
 DEFAULT_ACCOUNT = "123456789012"
 
@@ -22,7 +22,7 @@ FAULT_ERRORS = {
     "ServiceUnavailableException": (503, "Service Unavailable"),
 }
 
-FAULT_KEYS = {"region", "service", "latency_ms", "error_rate", "error", "status", "down"}
+FAULT_KEYS = {"account", "region", "service", "latency_ms", "error_rate", "error", "status", "down"}
 
 
 def iso_now() -> str:
@@ -36,6 +36,13 @@ class State:
         self.faults: dict[tuple[str, str], dict[str, Any]] = {}
         self.calls: list[dict[str, Any]] = []
         self.config: dict[str, Any] = {"lookup_events_tps": 2}
+        # STS AssumeRole: role ARN -> {"account", "name", "trusted_accounts", "external_id", ...}
+        # (roles.py); empty means AssumeRole is lenient (moto's behaviour).
+        self.roles: dict[str, dict[str, Any]] = {}
+        # Account API ListRegions: account -> {region: RegionOptStatus} overrides (regions.py).
+        self.regions: dict[str, dict[str, str]] = {}
+        # Access key -> CloudTrail userIdentity of an STS session moto issued (set by patches.py).
+        self.session_identity: Callable[[str], dict[str, Any] | None] = lambda key: None
 
     # ---- identities -------------------------------------------------------
     def set_identities(self, mapping: dict[str, Any]) -> None:
@@ -59,6 +66,9 @@ class State:
         key = access_key or "AKIAEXAMPLE"
         m = self.mapped(key)
         if m is None:
+            session = self.session_identity(key)
+            if session is not None:
+                return session
             principal = "AIDA" + hashlib.sha1(key.encode()).hexdigest()[:16].upper()
             return {
                 "type": "IAMUser",
@@ -97,6 +107,7 @@ class State:
         if unknown:
             raise ValueError(f"unknown fault fields: {sorted(unknown)}")
         rule = dict(rule)
+        rule["account"] = str(rule.get("account") or "*")
         rule.setdefault("region", "*")
         rule.setdefault("service", "*")
         rate = rule.get("error_rate")
@@ -106,13 +117,23 @@ class State:
             raise ValueError('down must be true, false or "hang"')
         rule.setdefault("error", "ThrottlingException")
         with self.lock:
-            self.faults[(rule["region"], rule["service"])] = rule
+            self.faults[(rule["account"], rule["region"], rule["service"])] = rule
         return rule
 
-    def fault_for(self, region: str, service: str) -> dict[str, Any] | None:
-        """The most specific rule: region+service, region+*, *+service, *+*."""
+    def fault_for(self, account: str, region: str, service: str) -> dict[str, Any] | None:
+        """The most specific rule: the more of account, region and service it names, the more
+        specific; between rules naming as many, account beats region beats service."""
         with self.lock:
-            for key in ((region, service), (region, "*"), ("*", service), ("*", "*")):
+            for key in (
+                (account, region, service),
+                (account, region, "*"),
+                (account, "*", service),
+                ("*", region, service),
+                (account, "*", "*"),
+                ("*", region, "*"),
+                ("*", "*", service),
+                ("*", "*", "*"),
+            ):
                 if key in self.faults:
                     return self.faults[key]
         return None
