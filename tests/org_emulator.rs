@@ -170,6 +170,45 @@ fn the_organization_is_read_through_one_role_per_member_account() {
     assert!(calls(&emu, "secretsmanager", "GetSecretValue").is_empty());
     assert!(calls(&emu, "secretsmanager", "BatchGetSecretValue").is_empty());
     assert!(!calls(&emu, "organizations", "ListAccounts").is_empty());
+    // In the member's CloudTrail the reads are the role's, under a session that says who
+    // (USER=alice) and why (inventory).
+    let trail = session_of_list_secrets(&emu, PROD);
+    assert_eq!(
+        trail,
+        format!("arn:aws:sts::{PROD}:assumed-role/{ROLE}/strongroom-alice-inventory")
+    );
+}
+
+/// The identity of the newest ListSecrets record in `account`'s us-east-1 trail.
+fn session_of_list_secrets(emu: &Emulator, account: &str) -> String {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let assumed = emu
+            .sts_client(KEY, "us-east-1")
+            .assume_role()
+            .role_arn(format!("arn:aws:iam::{account}:role/{ROLE}"))
+            .role_session_name("test-reader")
+            .send()
+            .await
+            .unwrap();
+        let key = assumed.credentials().unwrap().access_key_id().to_string();
+        let out = emu
+            .ct_client(&key, "us-east-1")
+            .lookup_events()
+            .lookup_attributes(
+                aws_sdk_cloudtrail::types::LookupAttribute::builder()
+                    .attribute_key(aws_sdk_cloudtrail::types::LookupAttributeKey::EventName)
+                    .attribute_value("ListSecrets")
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let event = out.events().first().expect("a ListSecrets record");
+        let record: Value = serde_json::from_str(event.cloud_trail_event().unwrap()).unwrap();
+        record["userIdentity"]["arn"].as_str().unwrap().to_string()
+    })
 }
 
 #[test]
