@@ -200,9 +200,12 @@ pub fn failures(state: &State) -> Vec<String> {
             continue;
         }
         let reason = neutralise(cs.health.detail().unwrap_or("")).into_owned();
+        let account = match state.account_names.get(&cell.account) {
+            Some(name) => format!("{name} ({})", cell.account),
+            None => cell.account.clone(),
+        };
         let place = format!(
-            "account {} region {}: {}",
-            cell.account,
+            "account {account} region {}: {}",
             cell.region,
             cs.health.label()
         );

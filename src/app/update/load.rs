@@ -91,8 +91,13 @@ pub fn cell_loaded(
                 .detail()
                 .map(|d| format!("{account} {}: {d}", cell.region));
             cs.health = health;
+            // A failure outranks an informational note (accounts left out, regions skipped).
+            let free = state
+                .notice
+                .as_ref()
+                .is_none_or(|n| n.level == NoticeLevel::Info);
             if let Some(text) = text
-                && state.notice.is_none()
+                && free
             {
                 state.notice = Some(Notice {
                     level: NoticeLevel::Warning,
