@@ -391,3 +391,39 @@ fn a_throttled_account_slows_nobody_else() {
     assert_eq!(prod_cell["health"], "throttled");
     assert_eq!(prod_cell["account_name"], "payments-prod");
 }
+
+#[test]
+fn an_organization_snapshot_reopens_offline_with_its_account_names() {
+    let emu = Emulator::start();
+    organization(&emu);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("org.json");
+    let out = strongroom(&emu, dir.path())
+        .args(["--org", "--accounts", "payments-*", "--assume-role", ROLE])
+        .args(["--region", "us-east-1", "snapshot", "export", "--output"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let offline = Command::cargo_bin("strongroom")
+        .unwrap()
+        .arg("--snapshot")
+        .arg(&file)
+        .args(["inventory", "--format", "table"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&offline.stdout);
+    assert!(offline.status.success(), "{table}");
+    assert_eq!(table.lines().count(), 1 + 6, "{table}");
+    assert!(
+        table
+            .lines()
+            .skip(1)
+            .all(|l| l.contains("payments-prod") || l.contains("payments-stage")),
+        "{table}"
+    );
+}
