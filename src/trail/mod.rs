@@ -6,6 +6,7 @@
 //! (`domain::untrusted`) before it reaches a terminal.
 
 pub mod analysis;
+pub mod athena;
 pub mod event;
 mod fields;
 pub mod files;
