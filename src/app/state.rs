@@ -182,6 +182,8 @@ pub struct State {
     pub notice: Option<Notice>,
     pub problems: Vec<String>,
     pub last_refresh: Option<DateTime<Utc>>,
+    /// Cells answered since the inventory was last joined (joins are batched while loading).
+    pub unjoined_cells: usize,
     /// ARNs with a DescribeSecret in flight.
     pub describing: HashSet<String>,
     /// Replication status by primary ARN, from DescribeSecret; survives re-joins and refreshes.
@@ -268,6 +270,7 @@ impl State {
             notice: None,
             problems: Vec::new(),
             last_refresh: None,
+            unjoined_cells: 0,
             describing: HashSet::new(),
             replication: HashMap::new(),
             stale_replication: HashSet::new(),

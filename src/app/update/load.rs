@@ -106,9 +106,19 @@ pub fn cell_loaded(
             }
         }
     }
-    if !state.loading() {
+    let loading = state.loading();
+    if !loading {
         state.last_refresh = Some(at);
     }
+    // Joining the whole inventory costs what is loaded so far: doing it for every one of an
+    // organization's hundreds of cells is quadratic. While cells load, join once per tenth of
+    // them (every cell for small fleets), and always when the last one answers.
+    state.unjoined_cells += 1;
+    let batch = state.cells.len().div_ceil(10).max(1);
+    if loading && state.unjoined_cells < batch {
+        return Vec::new();
+    }
+    state.unjoined_cells = 0;
     rejoin(state);
     describe_where_needed(state)
 }
