@@ -9,8 +9,7 @@ use ratatui::backend::TestBackend;
 
 use strongroom::app::filter::SearchIndex;
 use strongroom::app::{Effect, Msg, State, update};
-use strongroom::domain::{Account, Cell, Inventory};
-use strongroom::source::{SourceInfo, SourceKind};
+use strongroom::domain::{Account, Inventory};
 use strongroom::testing::fixtures;
 use strongroom::tui::keymap::Keymap;
 use strongroom::tui::theme::Theme;
@@ -96,30 +95,14 @@ fn organization(accounts: usize, per_cell: usize, now: chrono::DateTime<Utc>) ->
             profile: None,
         })
         .collect();
-    let info = SourceInfo {
-        kind: SourceKind::Live,
-        label: format!(
-            "AWS organization ({} accounts) via role StrongroomAudit",
-            accounts.len()
-        ),
-        cells: accounts
-            .iter()
-            .flat_map(|a| regions.iter().map(|r| Cell::new(a.id.as_str(), *r)))
-            .collect(),
-        accounts,
-        notes: Vec::new(),
-    };
+    let info = fixtures::organization_info(accounts, &regions);
     let mut state = State::new(info, true, now);
     update(&mut state, Msg::Tick(now));
     for effect in strongroom::app::update::start(&mut state) {
         let Effect::LoadCell { request, cell } = effect else {
             continue;
         };
-        let mut listed = fixtures::secrets(per_cell, &cell.region);
-        for s in &mut listed {
-            s.arn = s.arn.replace(fixtures::ACCOUNT, &cell.account);
-            s.account = cell.account.clone();
-        }
+        let listed = fixtures::listing(&cell, per_cell);
         update(
             &mut state,
             Msg::CellLoaded {

@@ -44,3 +44,16 @@ def replace_section(path: Path, heading: str, body: str) -> None:
         f.write(data)
     os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
     os.replace(tmp, path)
+
+
+def publish(root: Path, section: str, lines: list[str], problems: list[str], log) -> bool:
+    """Prints the report; writes it as `section` of BENCHMARKS.md unless the sanity check found
+    `problems` (then BENCHMARKS.md is left as it was). True when it was written."""
+    report = "\n".join(lines) + "\n"
+    print(report)
+    if problems:
+        log("sanity check failed; BENCHMARKS.md left as it was")
+        return False
+    replace_section(root / "BENCHMARKS.md", section, report)
+    log(f"wrote the section {section!r} of BENCHMARKS.md")
+    return True

@@ -367,13 +367,8 @@ def main() -> int:
         "strongroom made no GetSecretValue call."
         if not problems else "**Sanity check FAILED:**\n\n" + "\n".join(f"- {x}" for x in problems),
     ]
-    report = "\n".join(lines) + "\n"
-    print(report)
-    if problems:
-        log("sanity check failed; BENCHMARKS.md left as it was")
+    if not benchmarks_md.publish(args.root, SECTION, lines, problems, log):
         return 1
-    benchmarks_md.replace_section(args.root / "BENCHMARKS.md", SECTION, report)
-    log(f"wrote the section {SECTION!r} of BENCHMARKS.md")
     if ratio > TARGET_RATIO:
         log(f"strongroom / CLI = {ratio:.2f}: the ≤ {TARGET_RATIO} target is NOT met")
     return 0

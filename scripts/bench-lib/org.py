@@ -566,13 +566,8 @@ def main() -> int:
     ]
     if problems:
         lines += ["", "**Sanity check FAILED:**", "", *[f"- {x}" for x in problems]]
-    report = "\n".join(lines) + "\n"
-    print(report)
-    if problems:
-        log("sanity check failed; BENCHMARKS.md left as it was")
+    if not benchmarks_md.publish(args.root, SECTION, lines, problems, log):
         return 1
-    benchmarks_md.replace_section(args.root / "BENCHMARKS.md", SECTION, report)
-    log(f"wrote the section {SECTION!r} of BENCHMARKS.md")
     for name, ok in met.items():
         if not ok:
             log(f"target NOT met: {name}")

@@ -322,6 +322,11 @@ impl State {
         self.findings.get(&row.arn).and_then(|f| f.get(row.index))
     }
 
+    /// An account in a sentence, with its name when the source knows one.
+    pub fn account_label(&self, id: &str) -> String {
+        crate::domain::accounts::label(id, self.account_names.get(id).map(String::as_str))
+    }
+
     pub fn ctx(&self) -> Ctx<'_> {
         Ctx {
             now: self.now,

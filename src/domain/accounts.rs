@@ -62,9 +62,12 @@ pub fn is_account_id(text: &str) -> bool {
     text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// How an account reads on screen: its name when it has one, else its id.
-pub fn display_name(account: &Account) -> &str {
-    account.alias.as_deref().unwrap_or(&account.id)
+/// An account in a sentence: `payments-prod (210987654321)`, or the bare id without a name.
+pub fn label(id: &str, name: Option<&str>) -> String {
+    match name {
+        Some(name) => format!("{name} ({id})"),
+        None => id.to_string(),
+    }
 }
 
 #[cfg(test)]

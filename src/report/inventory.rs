@@ -200,10 +200,7 @@ pub fn failures(state: &State) -> Vec<String> {
             continue;
         }
         let reason = neutralise(cs.health.detail().unwrap_or("")).into_owned();
-        let account = match state.account_names.get(&cell.account) {
-            Some(name) => format!("{name} ({})", cell.account),
-            None => cell.account.clone(),
-        };
+        let account = state.account_label(&cell.account);
         let place = format!(
             "account {account} region {}: {}",
             cell.region,

@@ -330,10 +330,8 @@ pub fn organization_state(now: DateTime<Utc>) -> State {
         ("333333333333", "security-tooling"),
     ];
     let regions = ["eu-west-1", "us-east-1"];
-    let info = SourceInfo {
-        kind: SourceKind::Live,
-        label: "AWS organization (4 accounts) via role StrongroomAudit".into(),
-        accounts: accounts
+    let info = organization_info(
+        accounts
             .iter()
             .map(|(id, name)| Account {
                 id: (*id).into(),
@@ -341,12 +339,8 @@ pub fn organization_state(now: DateTime<Utc>) -> State {
                 profile: None,
             })
             .collect(),
-        cells: accounts
-            .iter()
-            .flat_map(|(id, _)| regions.iter().map(|r| Cell::new(*id, *r)))
-            .collect(),
-        notes: Vec::new(),
-    };
+        &regions,
+    );
     let mut state = State::new(info, true, now);
     let effects = crate::app::update::start(&mut state);
     for effect in effects {
@@ -360,14 +354,7 @@ pub fn organization_state(now: DateTime<Utc>) -> State {
                  accounts still load.",
             )),
             ("210987654322", "us-east-1") => continue, // still loading
-            (account, region) => {
-                let mut listed = secrets(3, region);
-                for s in &mut listed {
-                    s.arn = s.arn.replace(ACCOUNT, account);
-                    s.account = account.into();
-                }
-                Ok(listed)
-            }
+            _ => Ok(listing(&cell, 3)),
         };
         update(
             &mut state,
@@ -380,4 +367,31 @@ pub fn organization_state(now: DateTime<Utc>) -> State {
         );
     }
     state
+}
+
+/// A live source over named accounts, one cell per account and region, as `--org` opens it.
+pub fn organization_info(accounts: Vec<Account>, regions: &[&str]) -> SourceInfo {
+    SourceInfo {
+        kind: SourceKind::Live,
+        label: format!(
+            "AWS organization ({} accounts) via role StrongroomAudit",
+            accounts.len()
+        ),
+        cells: accounts
+            .iter()
+            .flat_map(|a| regions.iter().map(|r| Cell::new(a.id.as_str(), *r)))
+            .collect(),
+        accounts,
+        notes: Vec::new(),
+    }
+}
+
+/// `n` fixture secrets listed by `cell`: the fleet of [`secrets`], moved to the cell's account.
+pub fn listing(cell: &Cell, n: usize) -> Vec<Secret> {
+    let mut listed = secrets(n, &cell.region);
+    for s in &mut listed {
+        s.arn = s.arn.replace(ACCOUNT, &cell.account);
+        s.account = cell.account.clone();
+    }
+    listed
 }

@@ -67,10 +67,7 @@ pub fn cell_loaded(
     at: DateTime<Utc>,
     result: CellResult,
 ) -> Vec<Effect> {
-    let account = match state.account_names.get(&cell.account) {
-        Some(name) => format!("{name} ({})", cell.account),
-        None => cell.account.clone(),
-    };
+    let account = state.account_label(&cell.account);
     let Some(cs) = state.cells.get_mut(&cell) else {
         return Vec::new();
     };

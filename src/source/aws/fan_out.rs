@@ -15,7 +15,7 @@ use super::regions::enabled_regions;
 use super::role::{RoleCredentials, RoleProvider, RoleRequest, session_name};
 use super::source::Profile;
 use crate::domain::Account;
-use crate::domain::accounts::{self, display_name};
+use crate::domain::accounts;
 use crate::source::CellError;
 
 /// Whether the flags name accounts beyond the profiles' own.
@@ -256,10 +256,7 @@ fn unmatched(patterns: &[String], what: &str) -> Vec<String> {
 }
 
 fn named(account: &Account) -> String {
-    match &account.alias {
-        Some(_) => format!("{} ({})", display_name(account), account.id),
-        None => account.id.clone(),
-    }
+    accounts::label(&account.id, account.alias.as_deref())
 }
 
 fn detail(e: &CellError) -> String {

@@ -58,11 +58,7 @@ pub fn lines(entry: &Entry, state: &State, theme: &Theme) -> Vec<Line<'static>> 
     section(&mut out, "Secret");
     out.push(field("Name", s.name.clone()));
     out.push(field("ARN", s.arn.clone()));
-    let account = match state.account_names.get(&s.account) {
-        Some(name) => format!("{name} ({})", s.account),
-        None => s.account.clone(),
-    };
-    out.push(field("Account", account));
+    out.push(field("Account", state.account_label(&s.account)));
     out.push(field("Region", s.region.clone()));
     if let Some(p) = &s.primary_region {
         out.push(field("Primary region", p.clone()));
