@@ -9,6 +9,13 @@ use clap::Parser;
 use strongroom::cli::Cli;
 use strongroom::logging;
 
+/// An organization's inventory is hundreds of thousands of small strings joined, audited and
+/// dropped as cells arrive: with glibc's allocator a 40,000-secret load spent a third more CPU,
+/// most of it in free-list upkeep (BENCHMARKS.md, "Organization"). Built without transparent
+/// huge pages (`no_thp`): zeroing them cost more time and memory than they saved.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Err(e) = color_eyre::install() {

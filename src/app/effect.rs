@@ -18,7 +18,7 @@ pub enum Effect {
     },
     DescribeReplication {
         request: RequestId,
-        secret: Box<Secret>,
+        secret: std::sync::Arc<Secret>,
     },
     FetchEvents {
         request: RequestId,

@@ -144,13 +144,23 @@ pub struct Fetching {
     pub throttled: usize,
 }
 
-/// (account, region of the primary, name): how a replica finds its primary.
-pub type JoinKey = (String, String, String);
+/// A hash of (account, region of the primary, name): how a replica finds its primary while
+/// cells load. A hash, not the three strings: an organization lists tens of thousands of
+/// primaries, and a collision only costs an early DescribeSecret (the join checks again).
+pub type JoinKey = u64;
+
+pub fn join_key(account: &str, primary_region: &str, name: &str) -> JoinKey {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (account, primary_region, name).hash(&mut h);
+    h.finish()
+}
 
 /// Primaries and replicas seen in pages of cells still loading.
 #[derive(Debug, Clone, Default)]
 pub struct EarlyJoin {
-    pub primaries: HashMap<JoinKey, Secret>,
+    /// Primaries not yet known to be replicated: their ARN.
+    pub primaries: HashMap<JoinKey, String>,
     pub replicas: HashSet<JoinKey>,
 }
 
@@ -163,7 +173,7 @@ pub struct State {
     pub now: DateTime<Utc>,
     pub cells: BTreeMap<Cell, CellState>,
     /// What each cell listed last time it loaded; kept when a later refresh fails.
-    pub listings: BTreeMap<Cell, Vec<Secret>>,
+    pub listings: BTreeMap<Cell, Vec<std::sync::Arc<Secret>>>,
     pub inventory: Inventory,
     pub search: SearchIndex,
     /// Indices into `inventory.entries`, filtered and sorted: the rows on screen, in order.
@@ -184,6 +194,8 @@ pub struct State {
     pub last_refresh: Option<DateTime<Utc>>,
     /// Cells answered since the inventory was last joined (joins are batched while loading).
     pub unjoined_cells: usize,
+    /// When the inventory was last joined while cells were loading.
+    pub last_join: Option<DateTime<Utc>>,
     /// ARNs with a DescribeSecret in flight.
     pub describing: HashSet<String>,
     /// Replication status by primary ARN, from DescribeSecret; survives re-joins and refreshes.
@@ -271,6 +283,7 @@ impl State {
             problems: Vec::new(),
             last_refresh: None,
             unjoined_cells: 0,
+            last_join: None,
             describing: HashSet::new(),
             replication: HashMap::new(),
             stale_replication: HashSet::new(),

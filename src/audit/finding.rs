@@ -1,5 +1,7 @@
 //! A finding: which rule, how bad, which controls it maps to, and the evidence that decided it.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -197,12 +199,14 @@ pub struct Finding {
     pub rule: RuleId,
     pub severity: Severity,
     pub controls: &'static [&'static str],
-    pub arn: String,
-    pub name: String,
-    pub account: String,
-    pub region: String,
+    /// The secret's identity, shared by all its findings (an organization has tens of
+    /// thousands of secrets, each with a few findings).
+    pub arn: Arc<str>,
+    pub name: Arc<str>,
+    pub account: Arc<str>,
+    pub region: Arc<str>,
     /// One sentence an operator can act on.
     pub message: String,
     /// The dates and values that decided it, as (what, value).
-    pub evidence: Vec<(String, String)>,
+    pub evidence: Vec<(&'static str, String)>,
 }

@@ -1,6 +1,7 @@
 //! `strongroom inventory`: every secret of the loaded cells as a table, JSON or CSV.
 //! Exit 0, or 2 when a cell (or a record) could not be read.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use super::open::Loaded;
@@ -19,7 +20,12 @@ pub async fn run(loaded: Loaded, format: Format) -> color_eyre::Result<ExitCode>
     run_to_completion(&mut state, source).await;
     let out = match format {
         Format::Table => report::inventory::table(&state),
-        Format::Json => report::inventory::json(&state)?,
+        Format::Json => {
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            report::inventory::write_json(&state, &mut stdout)?;
+            stdout.flush()?;
+            String::new()
+        }
         Format::Csv => report::inventory::csv(&state)?,
     };
     print!("{out}");

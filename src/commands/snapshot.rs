@@ -43,8 +43,8 @@ fn capture(state: &State, events: Vec<serde_json::Value>) -> Snapshot {
         .listings
         .values()
         .flatten()
-        .cloned()
-        .map(|mut s| {
+        .map(|s| {
+            let mut s = crate::domain::Secret::clone(s);
             if s.replication.is_none() {
                 s.replication = state.replication.get(&s.arn).cloned();
             }

@@ -1,6 +1,7 @@
 //! The inventory: every listed secret, with replicas joined to their primary.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -8,10 +9,13 @@ use super::{ReplicaStatus, ReplicationState, Secret};
 
 /// One row of the inventory: a primary secret (or a replica whose primary was not loaded)
 /// and the replica listings found in other regions.
+///
+/// The secrets are shared (`Arc`) with the per-cell listings they were joined from: an
+/// organization's inventory is tens of thousands of secrets, joined again as cells arrive.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
-    pub secret: Secret,
-    pub replicas: Vec<Secret>,
+    pub secret: Arc<Secret>,
+    pub replicas: Vec<Arc<Secret>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -22,9 +26,11 @@ pub struct Inventory {
 impl Inventory {
     /// Joins listings from every cell: a replica attaches to the primary with the same
     /// account and name in its primary region; otherwise it stands as its own row.
-    pub fn join(secrets: impl IntoIterator<Item = Secret>) -> Self {
-        let (replicas, primaries): (Vec<Secret>, Vec<Secret>) =
-            secrets.into_iter().partition(Secret::is_replica);
+    pub fn join<S: Into<Arc<Secret>>>(secrets: impl IntoIterator<Item = S>) -> Self {
+        let (replicas, primaries): (Vec<Arc<Secret>>, Vec<Arc<Secret>>) = secrets
+            .into_iter()
+            .map(Into::into)
+            .partition(|s| s.is_replica());
         let mut entries: Vec<Entry> = primaries
             .into_iter()
             .map(|secret| Entry {
@@ -90,7 +96,11 @@ impl Entry {
                 region: &r.region,
                 status: r.status,
                 message: r.message.as_deref(),
-                listing: self.replicas.iter().find(|s| s.region == r.region),
+                listing: self
+                    .replicas
+                    .iter()
+                    .find(|s| s.region == r.region)
+                    .map(|s| &**s),
             })
             .collect();
         for listing in &self.replicas {

@@ -35,7 +35,7 @@ pub(super) fn groups(inventory: &Inventory) -> BTreeMap<SecretKey, Group<'_>> {
         }
         let group = out.entry(key_of(s)).or_default();
         group.primary = Some(s);
-        group.replicas.extend(entry.replicas.iter());
+        group.replicas.extend(entry.replicas.iter().map(|s| &**s));
     }
     out
 }

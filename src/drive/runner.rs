@@ -87,7 +87,7 @@ impl Runner {
                     let result = fut.await;
                     let _ = tx.send(Msg::ReplicationLoaded {
                         request,
-                        arn: secret.arn,
+                        arn: secret.arn.clone(),
                         result,
                     });
                 });

@@ -48,7 +48,7 @@ fn out(f: &Finding) -> Out<'_> {
         evidence: f
             .evidence
             .iter()
-            .map(|(k, v)| (k.clone(), json!(v)))
+            .map(|(k, v)| (k.to_string(), json!(v)))
             .collect(),
     }
 }
@@ -93,7 +93,7 @@ pub fn table(state: &State) -> String {
                 f.severity.label().to_string(),
                 f.rule.name().to_string(),
                 neutralise(&f.name).into_owned(),
-                f.region.clone(),
+                f.region.to_string(),
                 neutralise(&f.message).into_owned(),
             ]
         })
@@ -216,7 +216,7 @@ pub fn sarif(state: &State) -> serde_json::Result<String> {
                     "severity": f.severity.label(),
                     "region": f.region,
                     "account": f.account,
-                    "evidence": f.evidence.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
+                    "evidence": f.evidence.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
                 },
             })
         })

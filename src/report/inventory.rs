@@ -15,7 +15,22 @@ pub struct Report<'a> {
     pub generated_at: DateTime<Utc>,
     pub source: &'a str,
     pub cells: Vec<CellOut>,
-    pub secrets: Vec<SecretOut<'a>>,
+    pub secrets: Secrets<'a>,
+}
+
+/// The visible rows, each built as it is written (an organization's are tens of thousands).
+pub struct Secrets<'a>(&'a State);
+
+impl Serialize for Secrets<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let state = self.0;
+        serializer.collect_seq(
+            state
+                .rows
+                .iter()
+                .map(|&i| secret(&state.inventory.entries[i], state)),
+        )
+    }
 }
 
 #[derive(Serialize)]
@@ -70,11 +85,7 @@ pub fn build(state: &State) -> Report<'_> {
         generated_at: state.now,
         source: &state.source.label,
         cells: cells(state),
-        secrets: state
-            .rows
-            .iter()
-            .map(|&i| secret(&state.inventory.entries[i], state))
-            .collect(),
+        secrets: Secrets(state),
     }
 }
 
@@ -134,8 +145,10 @@ fn secret<'a>(entry: &'a Entry, state: &'a State) -> SecretOut<'a> {
     }
 }
 
-pub fn json(state: &State) -> serde_json::Result<String> {
-    serde_json::to_string_pretty(&build(state))
+/// Written as it is serialised: an organization's inventory is tens of megabytes of JSON, not
+/// worth holding as one string.
+pub fn write_json(state: &State, out: impl std::io::Write) -> serde_json::Result<()> {
+    serde_json::to_writer_pretty(out, &build(state))
 }
 
 /// Every column, one row per secret; every cell is safe for a terminal and a spreadsheet.

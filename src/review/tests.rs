@@ -90,7 +90,8 @@ fn review(policies: &HashMap<String, PolicyInput>, events: Vec<AccessEvent>) -> 
     let secrets: Vec<Secret> = inv
         .entries
         .iter()
-        .flat_map(|e| std::iter::once(e.secret.clone()).chain(e.replicas.clone()))
+        .flat_map(|e| std::iter::once(&e.secret).chain(&e.replicas))
+        .map(|s| Secret::clone(s))
         .collect();
     let index = EventIndex::build(events, &secrets);
     build(&Input {

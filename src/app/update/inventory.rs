@@ -61,7 +61,7 @@ pub fn open_detail(state: &mut State) -> Vec<Effect> {
         let request = state.alloc_request();
         return vec![Effect::DescribeReplication {
             request,
-            secret: Box::new(secret),
+            secret,
         }];
     }
     Vec::new()

@@ -1,5 +1,7 @@
 //! Loading cells and replication status; rebuilding the joined, filtered, sorted rows.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use super::rows::{rebuild_rows, sort_and_select};
@@ -8,10 +10,13 @@ use crate::app::Effect;
 use crate::app::columns::Column;
 use crate::app::effect::RequestId;
 use crate::app::filter::SearchIndex;
-use crate::app::state::{Notice, NoticeLevel, State};
+use crate::app::state::{Notice, NoticeLevel, State, join_key};
 use crate::audit::rules;
 use crate::domain::{Cell, CellHealth, Inventory, ReplicaStatus, Secret};
 use crate::source::{CellError, CellResult};
+
+/// While an organization's cells load, the table is joined again at most this often.
+const JOIN_EVERY_MS: i64 = 500;
 
 /// The first load: every cell at once.
 pub fn start(state: &mut State) -> Vec<Effect> {
@@ -79,7 +84,11 @@ pub fn cell_loaded(
         Ok(secrets) => {
             cs.health = CellHealth::Ok;
             cs.loaded_at = Some(at);
-            state.listings.insert(cell, secrets);
+            // Into a new vector: collected in place, the listing's buffer (sized for whole
+            // secrets) would be kept for pointers.
+            let mut shared = Vec::with_capacity(secrets.len());
+            shared.extend(secrets.into_iter().map(Arc::new));
+            state.listings.insert(cell, shared);
         }
         Err(CellError { health }) => {
             // The same sentence as the empty state and the headless commands: what happened
@@ -109,13 +118,23 @@ pub fn cell_loaded(
     }
     // Joining the whole inventory costs what is loaded so far: doing it for every one of an
     // organization's hundreds of cells is quadratic. While cells load, join once per tenth of
-    // them (every cell for small fleets), and always when the last one answers.
+    // them (every cell for small fleets) and, beyond ten cells, at most twice a second; always
+    // when the last one answers.
     state.unjoined_cells += 1;
     let batch = state.cells.len().div_ceil(10).max(1);
-    if loading && state.unjoined_cells < batch {
+    let recent = state.cells.len() > 10
+        && state
+            .last_join
+            .is_some_and(|t| at - t < chrono::Duration::milliseconds(JOIN_EVERY_MS));
+    if loading && (state.unjoined_cells < batch || recent) {
         return Vec::new();
     }
     state.unjoined_cells = 0;
+    state.last_join = loading.then_some(at);
+    if !loading {
+        // Every page is in: what was kept to start DescribeSecret early has done its work.
+        state.early = Default::default();
+    }
     rejoin(state);
     describe_where_needed(state)
 }
@@ -134,21 +153,29 @@ pub fn page_arrived(
     let mut wanted = Vec::new();
     for s in secrets {
         if s.is_replica() {
-            let key = (
-                s.account.clone(),
-                s.primary_region.clone().unwrap_or_default(),
-                s.name.clone(),
-            );
-            if let Some(primary) = state.early.primaries.get(&key) {
-                wanted.push(primary.clone());
+            let region = s.primary_region.as_deref().unwrap_or_default();
+            let key = join_key(&s.account, region, &s.name);
+            let primary = state.early.primaries.get(&key).filter(|arn| {
+                // arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-XXXXXX
+                arn.contains(&format!(":{region}:{}:secret:{}-", s.account, s.name))
+            });
+            if let Some(arn) = primary {
+                wanted.push(Arc::new(Secret {
+                    arn: arn.clone(),
+                    name: s.name.clone(),
+                    account: s.account.clone(),
+                    region: region.to_string(),
+                    ..Secret::default()
+                }));
             }
             state.early.replicas.insert(key);
         } else {
-            let key = (s.account.clone(), s.region.clone(), s.name.clone());
+            let key = join_key(&s.account, &s.region, &s.name);
             if state.early.replicas.contains(&key) || s.primary_region.is_some() {
-                wanted.push(s.clone());
+                wanted.push(Arc::new(s.clone()));
+            } else {
+                state.early.primaries.insert(key, s.arn.clone());
             }
-            state.early.primaries.insert(key, s.clone());
         }
     }
     wanted
@@ -164,7 +191,7 @@ pub fn page_arrived(
             state.describing.insert(secret.arn.clone());
             Some(Effect::DescribeReplication {
                 request: state.alloc_request(),
-                secret: Box::new(secret),
+                secret,
             })
         })
         .collect()
@@ -186,7 +213,7 @@ pub fn replication_loaded(
                 .iter_mut()
                 .find(|e| e.secret.arn == arn)
             {
-                entry.secret.replication = Some(status.clone());
+                std::sync::Arc::make_mut(&mut entry.secret).replication = Some(status.clone());
                 let findings = rules::check(entry, &state.history, &state.policy, state.now);
                 state.findings.insert(arn.clone(), findings);
             }
@@ -211,16 +238,21 @@ pub fn replication_loaded(
 /// Joins every cell's listing again, keeping replication status learned from DescribeSecret.
 fn rejoin(state: &mut State) {
     let selected = state.selected_entry().map(|e| e.secret.arn.clone());
-    let secrets = state.listings.values().flatten().cloned().map(|mut s| {
+    // The old join, its search index and findings go before the new ones are built: an
+    // organization's inventory would otherwise be held twice at the peak.
+    state.inventory = Inventory::default();
+    state.search = SearchIndex::default();
+    state.findings = Default::default();
+    // What DescribeSecret said goes into the listings themselves (in place: nothing else
+    // holds them now), so the join below shares them instead of copying.
+    for s in state.listings.values_mut().flatten() {
         if s.replication.is_none()
             && let Some(r) = state.replication.get(&s.arn)
         {
-            s.replication = Some(r.clone());
+            Arc::make_mut(s).replication = Some(r.clone());
         }
-        s
-    });
-    let secrets: Vec<Secret> = secrets.collect();
-    state.inventory = Inventory::join(secrets);
+    }
+    state.inventory = Inventory::join(state.listings.values().flatten().cloned());
     if !state.events.events.is_empty() {
         // References resolve against the inventory, which just changed.
         let events = state.events.events.clone();
@@ -265,7 +297,7 @@ fn describe_where_needed(state: &mut State) -> Vec<Effect> {
             state.describing.insert(secret.arn.clone());
             Effect::DescribeReplication {
                 request: state.alloc_request(),
-                secret: Box::new(secret),
+                secret,
             }
         })
         .collect()

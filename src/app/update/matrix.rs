@@ -147,7 +147,7 @@ fn readable_inventory(state: &State) -> Inventory {
         .map(|mut s| {
             // DescribeSecret answered after the listing: its status is the newer one.
             if let Some(r) = state.replication.get(&s.arn) {
-                s.replication = Some(r.clone());
+                std::sync::Arc::make_mut(&mut s).replication = Some(r.clone());
             }
             s
         });

@@ -165,7 +165,7 @@ fn fetch_missing(state: &mut State) -> Vec<Effect> {
             );
             changed = true;
         } else {
-            secrets.push(e.secret.clone());
+            secrets.push(crate::domain::Secret::clone(&e.secret));
         }
     }
     if changed {

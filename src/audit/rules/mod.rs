@@ -1,5 +1,7 @@
 //! The rules, one function each, from one inventory entry to its findings.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use super::finding::{Finding, RuleId};
@@ -9,7 +11,7 @@ use super::policy::{Effective, Policy};
 use crate::domain::rotation::next_due;
 use crate::domain::{Entry, ReplicationState, RotationStatus, environment_of};
 
-type Evidence = Vec<(String, String)>;
+type Evidence = Vec<(&'static str, String)>;
 
 /// Everything wrong with one entry. Replica rows are judged through their primary, and a secret
 /// scheduled for deletion only through that.
@@ -29,7 +31,7 @@ pub fn check(
         raw.push((
             RuleId::ScheduledDeletion,
             "scheduled for deletion; restore it if anything still reads it".into(),
-            vec![("deleted_date".into(), day(d))],
+            vec![("deleted_date", day(d))],
         ));
     } else {
         raw.extend(rotation_enabled(entry, policy));
@@ -43,6 +45,9 @@ pub fn check(
         raw.extend(due_soon(entry, policy, now));
         raw.extend(replication(entry, policy));
     }
+    let (arn, name): (Arc<str>, Arc<str>) = (s.arn.as_str().into(), s.name.as_str().into());
+    let (account, region): (Arc<str>, Arc<str>) =
+        (s.account.as_str().into(), s.region.as_str().into());
     raw.into_iter()
         .filter_map(|(rule, message, evidence)| {
             let setting = eff.rules.get(&rule)?;
@@ -50,10 +55,10 @@ pub fn check(
                 rule,
                 severity: setting.severity,
                 controls: rule.info().controls,
-                arn: s.arn.clone(),
-                name: s.name.clone(),
-                account: s.account.clone(),
-                region: s.region.clone(),
+                arn: arn.clone(),
+                name: name.clone(),
+                account: account.clone(),
+                region: region.clone(),
                 message,
                 evidence,
             })
@@ -63,11 +68,8 @@ pub fn check(
 
 type Found = Option<(RuleId, String, Evidence)>;
 
-fn ev(pairs: &[(&str, String)]) -> Evidence {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect()
+fn ev(pairs: &[(&'static str, String)]) -> Evidence {
+    pairs.to_vec()
 }
 
 fn day(d: DateTime<Utc>) -> String {

@@ -5,6 +5,7 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
 use super::options::{AwsOptions, ConnectError, bound};
 use super::source::{AwsSource, Profile};
@@ -50,8 +51,16 @@ pub async fn connect(opts: &AwsOptions) -> Result<AwsSource, ConnectError> {
             None,
         )));
     }
-    let configs =
-        futures::future::join_all(names.iter().map(|n| load_config(opts, n.as_deref()))).await;
+    // One HTTP client (one TLS setup, one connection pool) for every SDK client this source
+    // makes: an organization's hundreds of cells would otherwise each load the root
+    // certificates and open connections of their own.
+    let http = https_client();
+    let configs = futures::future::join_all(
+        names
+            .iter()
+            .map(|n| load_config(opts, n.as_deref(), http.clone())),
+    )
+    .await;
     let mut regions = opts.regions.clone();
     if regions.is_empty() {
         let known = names.iter().zip(&configs).zip(&unknown);
@@ -105,13 +114,35 @@ pub async fn connect(opts: &AwsOptions) -> Result<AwsSource, ConnectError> {
     Ok(source)
 }
 
-async fn load_config(opts: &AwsOptions, profile: Option<&str>) -> SdkConfig {
+/// The SDK's default HTTPS client (rustls with aws-lc, the proxy from the environment), built
+/// once so that the clients made from it share its connectors (cached by timeout settings).
+fn https_client() -> SharedHttpClient {
+    use aws_smithy_http_client::proxy::ProxyConfig;
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    use aws_smithy_http_client::{Builder, ConnectorBuilder};
+    Builder::new().build_with_connector_fn(|settings, components| {
+        let mut conn = ConnectorBuilder::default().tls_provider(Provider::Rustls(CryptoMode::AwsLc));
+        conn.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            conn.set_sleep_impl(components.sleep_impl());
+        }
+        conn.set_proxy_config(Some(ProxyConfig::from_env()));
+        conn.build()
+    })
+}
+
+async fn load_config(
+    opts: &AwsOptions,
+    profile: Option<&str>,
+    http: SharedHttpClient,
+) -> SdkConfig {
     let attempts = if opts.max_attempts == 0 {
         5
     } else {
         opts.max_attempts
     };
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http)
         .timeout_config(timeouts())
         .retry_config(
             RetryConfig::standard()
