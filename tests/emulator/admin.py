@@ -8,6 +8,7 @@ from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 
 import orgs
+import trail
 import patches
 import regions
 import replicas
@@ -93,7 +94,7 @@ def set_identities(emu: Any, body: Any, query: dict[str, str]) -> Any:
 def set_config(emu: Any, body: Any, query: dict[str, str]) -> Any:
     if not isinstance(body, dict):
         raise ValueError("expected an object")
-    unknown = set(body) - {"lookup_events_tps"}
+    unknown = set(body) - {"lookup_events_tps", "athena_running_polls"}
     if unknown:
         raise ValueError(f"unknown config keys: {sorted(unknown)}")
     with emu.state.lock:
@@ -162,6 +163,29 @@ def clear_regions(emu: Any, body: Any, query: dict[str, str]) -> Any:
     return {"ok": True}
 
 
+def put_trail(emu: Any, body: Any, query: dict[str, str]) -> Any:
+    started = time.monotonic()
+    result = trail.put_trail(body)
+    return {**result, "seconds": round(time.monotonic() - started, 3)}
+
+
+def generate_trail(emu: Any, body: Any, query: dict[str, str]) -> Any:
+    return trail.generate(body)
+
+
+def athena_queries(emu: Any, body: Any, query: dict[str, str]) -> Any:
+    return emu.athena.queries()
+
+
+def athena_tables(emu: Any, body: Any, query: dict[str, str]) -> Any:
+    return emu.athena.describe_tables()
+
+
+def athena_reset(emu: Any, body: Any, query: dict[str, str]) -> Any:
+    emu.athena.reset()
+    return {"ok": True}
+
+
 ROUTES = {
     ("GET", "health"): health,
     ("GET", "calls"): get_calls,
@@ -185,4 +209,9 @@ ROUTES = {
     ("POST", "regions"): set_regions,
     ("GET", "regions"): get_regions,
     ("DELETE", "regions"): clear_regions,
+    ("POST", "trail"): put_trail,
+    ("POST", "trail/generate"): generate_trail,
+    ("GET", "athena/queries"): athena_queries,
+    ("GET", "athena/tables"): athena_tables,
+    ("DELETE", "athena"): athena_reset,
 }

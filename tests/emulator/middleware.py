@@ -1,6 +1,6 @@
 """WSGI wrapper around moto's app: admin API, faults, the call log, CloudTrail
-LookupEvents, STS AssumeRole trust, Account ListRegions, and recording every served Secrets
-Manager request as a CloudTrail event."""
+LookupEvents, STS AssumeRole trust, Account ListRegions, Athena queries, and recording every
+served Secrets Manager request as a CloudTrail event."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
 import admin
+import athena
 import patches
 import regions
 import roles
@@ -28,6 +29,15 @@ from state import DEFAULT_ACCOUNT, FAULT_ERRORS, State
 CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/")
 HANG_CAP_SECONDS = 120
 JSON_CT = "application/x-amz-json-1.1"
+# Athena operations the emulator answers itself (athena.py); moto answers the others (work groups, ...).
+ATHENA_OPERATIONS = {
+    "StartQueryExecution",
+    "GetQueryExecution",
+    "BatchGetQueryExecution",
+    "GetQueryResults",
+    "StopQueryExecution",
+    "ListQueryExecutions",
+}
 # Faults drawn at random repeat from run to run: a test of retries cannot pass or fail by luck.
 random.seed(int(os.environ.get("STRONGROOM_EMULATOR_SEED", "1203")))
 
@@ -95,6 +105,7 @@ class Emulator:
         self.moto_app = moto_app
         self.state = state
         self.store = store
+        self.athena = athena.Athena(state)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO", "").startswith("/_strongroom/"):
@@ -133,6 +144,8 @@ class Emulator:
             return self._lookup_events(req, call, start_response)
         if req.service == "account" and req.operation == "ListRegions":
             return self._list_regions(req, call, start_response)
+        if req.service == "athena" and req.operation in ATHENA_OPERATIONS:
+            return self._athena(req, call, start_response)
         if req.service == "sts" and req.operation == "AssumeRole":
             try:
                 roles.check_assume_role(self.state, req.params, call["account"], req.access_key, req.region)
@@ -188,6 +201,18 @@ class Emulator:
             status, response = 200, _json_response(result, "application/json")
         except regions.AccountApiError as err:
             status, response = err.status, _error(req, err.code, err.message, err.status, err.extra)
+        call["status"] = status
+        return self._finish(req, call, status, response, start_response)
+
+    def _athena(self, req: Request, call: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        try:
+            if req.json is None:
+                raise athena.ApiError("SerializationException", "Malformed JSON body.", None)
+            result = self.athena.handle(req.operation, req.json, call["account"], req.region or "us-east-1")
+            status, response = 200, _json_response(result)
+        except athena.ApiError as err:
+            extra = {"AthenaErrorCode": err.athena_code} if err.athena_code else None
+            status, response = 400, _error(req, err.code, err.message, 400, extra)
         call["status"] = status
         return self._finish(req, call, status, response, start_response)
 

@@ -35,7 +35,8 @@ class State:
         self.identities: dict[str, dict[str, Any]] = {}
         self.faults: dict[tuple[str, str], dict[str, Any]] = {}
         self.calls: list[dict[str, Any]] = []
-        self.config: dict[str, Any] = {"lookup_events_tps": 2}
+        # athena_running_polls: GetQueryExecution calls that answer RUNNING before the real state.
+        self.config: dict[str, Any] = {"lookup_events_tps": 2, "athena_running_polls": 0}
         # STS AssumeRole: role ARN -> {"account", "name", "trusted_accounts", "external_id", ...}
         # (roles.py); empty means AssumeRole is lenient (moto's behaviour).
         self.roles: dict[str, dict[str, Any]] = {}
