@@ -59,10 +59,7 @@ pub fn open_detail(state: &mut State) -> Vec<Effect> {
     if state.source.kind == SourceKind::Live && unknown && !state.describing.contains(&secret.arn) {
         state.describing.insert(secret.arn.clone());
         let request = state.alloc_request();
-        return vec![Effect::DescribeReplication {
-            request,
-            secret,
-        }];
+        return vec![Effect::DescribeReplication { request, secret }];
     }
     Vec::new()
 }

@@ -121,7 +121,8 @@ fn https_client() -> SharedHttpClient {
     use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
     use aws_smithy_http_client::{Builder, ConnectorBuilder};
     Builder::new().build_with_connector_fn(|settings, components| {
-        let mut conn = ConnectorBuilder::default().tls_provider(Provider::Rustls(CryptoMode::AwsLc));
+        let mut conn =
+            ConnectorBuilder::default().tls_provider(Provider::Rustls(CryptoMode::AwsLc));
         conn.set_connector_settings(settings.cloned());
         if let Some(components) = components {
             conn.set_sleep_impl(components.sleep_impl());
