@@ -80,6 +80,33 @@ pub struct Cli {
     #[arg(long, global = true, conflicts_with_all = ["demo", "snapshot"])]
     pub aws: bool,
 
+    /// The organization trail's Athena table (`database.table`, or a table of
+    /// --athena-database): events over long windows come from it, LookupEvents answers only
+    /// the minutes the trail has not delivered yet. `strongroom trail athena-ddl` makes one.
+    #[arg(long, global = true, value_name = "TABLE", conflicts_with_all = ["demo", "snapshot"])]
+    pub athena: Option<String>,
+
+    /// The Athena database of --athena when the table is not written `database.table`.
+    #[arg(long, global = true, value_name = "NAME", default_value = "default")]
+    pub athena_database: String,
+
+    /// The Athena work group the queries run in.
+    #[arg(long, global = true, value_name = "NAME", default_value = "primary")]
+    pub athena_workgroup: String,
+
+    /// Where Athena writes query results (s3://bucket/prefix/). Default: the work group's.
+    #[arg(long, global = true, value_name = "S3_URL")]
+    pub athena_output: Option<String>,
+
+    /// The region Athena runs in. Default: the first --region.
+    #[arg(long, global = true, value_name = "REGION")]
+    pub athena_region: Option<String>,
+
+    /// The account whose credentials run the queries (through --assume-role when it is not
+    /// the caller's). Default: the caller's.
+    #[arg(long, global = true, value_name = "ID")]
+    pub athena_account: Option<String>,
+
     /// Audit policy (TOML). Default: <config dir>/policy.toml if present, else built-in defaults.
     #[arg(long, global = true, value_name = "FILE")]
     pub policy: Option<PathBuf>,
@@ -131,8 +158,16 @@ pub enum Command {
         /// Only writes.
         #[arg(long)]
         writes_only: bool,
+        /// Print each Athena query's SQL (on standard error) as it is sent.
+        #[arg(long)]
+        show_sql: bool,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+    },
+    /// The organization trail: the Athena table Strongroom's queries read.
+    Trail {
+        #[command(subcommand)]
+        command: TrailCommand,
     },
     /// Runbooks: check them before anyone needs them.
     Runbook {
@@ -367,4 +402,35 @@ impl FailOn {
             Self::Critical => Severity::Critical,
         }
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrailCommand {
+    /// Print the CREATE DATABASE and CREATE TABLE statements for an organization trail, with
+    /// partition projection over account, region and day (no partition to add by hand). Run
+    /// them in Athena one after the other.
+    AthenaDdl {
+        /// The trail's S3 bucket.
+        #[arg(long, value_name = "BUCKET")]
+        bucket: String,
+        /// The organization id (o-xxxxxxxxxx): the trail writes under AWSLogs/<org id>/.
+        #[arg(long, value_name = "ID")]
+        org_id: String,
+        /// A prefix the trail was given, if any.
+        #[arg(long, value_name = "PREFIX", default_value = "")]
+        prefix: String,
+        /// The database (created if missing).
+        #[arg(long, value_name = "NAME", default_value = "strongroom")]
+        database: String,
+        /// The table.
+        #[arg(long, value_name = "NAME", default_value = "org_trail")]
+        table: String,
+        /// Project these account ids (repeatable or comma-separated). Default: injected (every
+        /// query names its accounts, as Strongroom's do).
+        #[arg(long = "account", value_name = "ID", value_delimiter = ',')]
+        accounts: Vec<String>,
+        /// The trail's first day (yyyy/MM/dd).
+        #[arg(long, value_name = "DAY", default_value = "2020/01/01")]
+        start_day: String,
+    },
 }

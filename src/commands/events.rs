@@ -3,6 +3,9 @@
 
 use std::process::ExitCode;
 
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
 use color_eyre::eyre::{bail, eyre};
 
 use super::open::Loaded;
@@ -11,7 +14,10 @@ use crate::app::State;
 use crate::cli::Format;
 use crate::drive::runner::{drive, run_to_completion};
 use crate::report;
+use crate::source::InventorySource;
+use crate::source::history::HistoryAsk;
 use crate::trail::analysis::EventFilter;
+use crate::trail::athena::Question;
 
 /// What `strongroom events` was asked.
 pub struct Query {
@@ -22,6 +28,8 @@ pub struct Query {
     pub until: Option<String>,
     pub errors_only: bool,
     pub writes_only: bool,
+    /// Print the SQL of each Athena query on standard error.
+    pub show_sql: bool,
 }
 
 pub async fn run(loaded: Loaded, query: Query, format: Format) -> color_eyre::Result<ExitCode> {
@@ -39,7 +47,9 @@ pub async fn run(loaded: Loaded, query: Query, format: Format) -> color_eyre::Re
         None => now,
     };
     run_to_completion(&mut state, source.clone()).await;
-    if source.live_events() {
+    if source.trail_table().is_some() {
+        from_trail(&mut state, source, &query, since, until).await?;
+    } else if source.live_events() {
         let fetch = crate::app::update::events::start_fetch(&mut state, since, until);
         drive(&mut state, source, fetch).await;
     }
@@ -73,6 +83,118 @@ pub async fn run(loaded: Loaded, query: Query, format: Format) -> color_eyre::Re
     };
     print!("{out}");
     Ok(finish(&state, problems.is_empty()))
+}
+
+/// The organization trail (Athena) answers the window up to the minutes it has not delivered
+/// yet; LookupEvents answers those; the two are merged by event id. Which source answered
+/// which part, what each query scanned and what it cost go to standard error.
+async fn from_trail(
+    state: &mut State,
+    source: Arc<dyn InventorySource>,
+    query: &Query,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> color_eyre::Result<()> {
+    let known = query
+        .secret
+        .as_deref()
+        .map(|id| secret_arns(state, id))
+        .unwrap_or_default();
+    let question = match (&query.secret, &query.principal) {
+        // The inventory's ARN when it knows the secret; else as typed (a deleted secret).
+        (Some(id), _) => {
+            let secret = known.first().cloned().unwrap_or_else(|| id.clone());
+            let reads = matches!(
+                query.event.as_deref(),
+                Some("GetSecretValue" | "BatchGetSecretValue")
+            );
+            if reads {
+                Question::WhoRead { secret }
+            } else {
+                Question::Secret { secret }
+            }
+        }
+        (None, Some(p)) if p.starts_with("arn:") => Question::Principal { arn: p.clone() },
+        _ => Question::Window,
+    };
+    // A known secret: its own account and regions (primary and replicas); else every
+    // account and region read.
+    let (accounts, regions) = scope_of(&known);
+    let ask = HistoryAsk {
+        question,
+        accounts,
+        regions,
+        start: since,
+        end: until,
+        errors_only: query.errors_only,
+        now: state.now,
+    };
+    let answer = source.trail_history(ask).await.map_err(|e| eyre!(e))?;
+    for q in &answer.queries {
+        if query.show_sql {
+            eprintln!("-- Athena query {}\n{};\n", q.id, q.sql);
+        }
+        eprintln!(
+            "Athena {}: {} → {}, {} rows, {} scanned (about ${:.4}), {} calls",
+            answer.table,
+            q.start.format("%Y-%m-%d %H:%M"),
+            q.end.format("%Y-%m-%d %H:%M"),
+            q.rows,
+            human_bytes(q.scanned_bytes),
+            q.cost_usd,
+            q.calls
+        );
+    }
+    if answer.queries.is_empty() {
+        eprintln!(
+            "Athena {}: {} → {} answered from the evidence store (no query)",
+            answer.table,
+            answer.start.format("%Y-%m-%d %H:%M"),
+            answer.covered_end.format("%Y-%m-%d %H:%M"),
+        );
+    }
+    let mut events = answer.events;
+    if source.live_events() && until > answer.covered_end {
+        // The minutes the trail has not delivered yet: LookupEvents.
+        let fetch =
+            crate::app::update::events::start_fetch(state, answer.covered_end, until);
+        drive(state, source, fetch).await;
+        let recent = state.events.events.len();
+        events.extend(state.events.events.iter().cloned());
+        eprintln!(
+            "LookupEvents: {} → {}, {recent} events",
+            answer.covered_end.format("%Y-%m-%d %H:%M"),
+            until.format("%Y-%m-%d %H:%M"),
+        );
+    }
+    let mut seen = std::collections::HashSet::new();
+    events.retain(|e| seen.insert(e.event_id.clone()));
+    crate::app::update::events::index(state, events);
+    Ok(())
+}
+
+/// The accounts and regions of a secret's listings (empty: not in the inventory).
+fn scope_of(arns: &[String]) -> (Vec<String>, Vec<String>) {
+    let mut accounts = std::collections::BTreeSet::new();
+    let mut regions = std::collections::BTreeSet::new();
+    for arn in arns {
+        // arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME
+        let mut parts = arn.split(':').skip(3);
+        if let (Some(region), Some(account)) = (parts.next(), parts.next()) {
+            regions.insert(region.to_string());
+            accounts.insert(account.to_string());
+        }
+    }
+    (accounts.into_iter().collect(), regions.into_iter().collect())
+}
+
+fn human_bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 30 => format!("{:.2} GB", n as f64 / (1u64 << 30) as f64),
+        n if n >= 1 << 20 => format!("{:.1} MB", n as f64 / (1u64 << 20) as f64),
+        n if n >= 1 << 10 => format!("{:.1} KB", n as f64 / 1024.0),
+        n => format!("{n} B"),
+    }
 }
 
 /// A secret named on the command line (name, partial or full ARN), with its replicas' ARNs.

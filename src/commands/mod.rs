@@ -15,6 +15,7 @@ mod review_records;
 pub mod runbook;
 mod runs;
 pub mod snapshot;
+pub mod trail;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -42,6 +43,7 @@ pub async fn dispatch(
             until,
             errors_only,
             writes_only,
+            show_sql,
             format,
         }) => {
             let query = events::Query {
@@ -52,12 +54,14 @@ pub async fn dispatch(
                 until: until.clone(),
                 errors_only: *errors_only,
                 writes_only: *writes_only,
+                show_sql: *show_sql,
             };
             events::run(loaded().await?, query, *format).await
         }
         Some(Command::Snapshot {
             command: SnapshotCommand::Export { output },
         }) => snapshot::export(loaded().await?, output).await,
+        Some(Command::Trail { command }) => Ok(trail::run(&cli, command)),
         Some(Command::Drill(args)) => drill::run(&cli, args, state_dir, config_dir).await,
         Some(Command::Review { command }) => review::run(&cli, command, state_dir).await,
         Some(Command::Runbook { command }) => {

@@ -9,6 +9,7 @@ use chrono::Utc;
 use crate::app::State;
 use crate::audit::Policy;
 use crate::cli::Cli;
+use crate::source::aws::athena::AthenaOptions;
 use crate::source::aws::{AwsOptions, AwsSource, OrgOptions, connect};
 use crate::source::snapshot_source::SnapshotSource;
 use crate::source::{InventorySource, SourceKind, demo, snapshot};
@@ -54,6 +55,7 @@ fn purpose(cli: &Cli) -> &'static str {
         Some(Command::Snapshot { .. }) => "snapshot",
         Some(Command::Drill(_)) => "drill",
         Some(Command::Review { .. }) => "review",
+        Some(Command::Trail { .. }) => "trail",
     }
 }
 
@@ -130,6 +132,14 @@ pub async fn open(
         all_regions: cli.all_regions,
         max_cells: cli.max_cells.unwrap_or(0),
         purpose: purpose(cli).to_string(),
+        athena: cli.athena.as_ref().map(|table| AthenaOptions {
+            table: table.clone(),
+            database: cli.athena_database.clone(),
+            workgroup: cli.athena_workgroup.clone(),
+            output: cli.athena_output.clone(),
+            region: cli.athena_region.clone(),
+            account: cli.athena_account.clone(),
+        }),
     };
     let mut source = connect(&opts).await?;
     if let Some(extra) = extra_region {

@@ -3,6 +3,7 @@
 
 pub mod aws;
 pub mod demo;
+pub mod history;
 mod port;
 pub mod snapshot;
 mod snapshot_salvage;

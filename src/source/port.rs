@@ -167,6 +167,20 @@ pub trait InventorySource: Send + Sync {
         })
     }
 
+    /// The organization trail's Athena table (`database.table`), when the source has one.
+    fn trail_table(&self) -> Option<String> {
+        None
+    }
+
+    /// Access history from the organization trail over a long window (Athena), cached in the
+    /// evidence store with the window it covers.
+    fn trail_history(
+        &self,
+        _ask: super::history::HistoryAsk,
+    ) -> BoxFuture<'static, Result<super::history::HistoryAnswer, String>> {
+        Box::pin(async { Err("no organization trail table: pass --athena TABLE".to_string()) })
+    }
+
     /// Whether `fetch_events` asks a live CloudTrail.
     fn live_events(&self) -> bool {
         false

@@ -81,6 +81,9 @@ const MAX_PROBLEMS: usize = 20;
 pub enum Query {
     EventName(String),
     ResourceName(String),
+    /// Every event of a service (`secretsmanager.amazonaws.com`): one lookup where the
+    /// per-name ones make 23, for short increments where little happened.
+    EventSource(String),
 }
 
 impl Query {
@@ -89,6 +92,7 @@ impl Query {
         match self {
             Self::EventName(n) => format!("EventName={n}"),
             Self::ResourceName(n) => format!("ResourceName={n}"),
+            Self::EventSource(n) => format!("EventSource={n}"),
         }
     }
 
@@ -97,6 +101,7 @@ impl Query {
     pub fn matches(&self, event: &AccessEvent) -> bool {
         match self {
             Self::EventName(n) => &event.name == n,
+            Self::EventSource(n) => &event.source == n,
             Self::ResourceName(n) => event.secrets.iter().any(|r| match r {
                 SecretRef::Arn(s) | SecretRef::PartialArn(s) | SecretRef::Name(s) => {
                     s == n || s.contains(&format!(":secret:{n}"))
@@ -110,12 +115,26 @@ impl Query {
         let (key, value) = match self {
             Self::EventName(n) => (LookupAttributeKey::EventName, n),
             Self::ResourceName(n) => (LookupAttributeKey::ResourceName, n),
+            Self::EventSource(n) => (LookupAttributeKey::EventSource, n),
         };
         LookupAttribute::builder()
             .attribute_key(key)
             .attribute_value(value)
             .build()
             .map_err(|e| CellError::failed(format!("LookupEvents query {}: {e}", self.key())))
+    }
+}
+
+/// Windows up to this long are asked by event source (one lookup, the console's own calls
+/// dropped locally); longer ones by event name, where skipping the noise pays off.
+pub const BY_SOURCE_UP_TO: TimeDelta = TimeDelta::hours(2);
+
+/// The lookups for `[start, end]`: by event source for a short increment, else by name.
+pub fn queries_for(start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<Query> {
+    if end - start <= BY_SOURCE_UP_TO {
+        vec![Query::EventSource("secretsmanager.amazonaws.com".into())]
+    } else {
+        default_queries()
     }
 }
 
@@ -247,10 +266,11 @@ pub async fn fetch_cached(
         on_page(cached, &fetcher.progress);
     }
     let settled = end.min(Utc::now() - SETTLE);
-    'queries: for query in queries {
+    let (queries, also_covers, (ask_from, ask_to)) = plan(&lock(), cell, queries, start, end)?;
+    'queries: for query in &queries {
         let key = query.key();
         let covered = lock().covered(&cell.region, &key).map_err(store_failed)?;
-        for (from, to) in missing(&covered, start, end) {
+        for (from, to) in missing(&covered, ask_from, ask_to) {
             let mut store_page = |page: Page, progress: &Progress| {
                 let mut store = lock();
                 store.insert(&page.events).map_err(store_failed)?;
@@ -272,12 +292,53 @@ pub async fn fetch_cached(
             if !fetcher.window(query, from, to, &mut store_page).await? {
                 break 'queries;
             }
-            lock()
-                .record_window(&cell.region, &key, from, to.min(settled))
-                .map_err(store_failed)?;
+            let mut store = lock();
+            for key in std::iter::once(&key).chain(&also_covers) {
+                store
+                    .record_window(&cell.region, key, from, to.min(settled))
+                    .map_err(store_failed)?;
+            }
         }
     }
     Ok(fetcher.finish())
+}
+
+/// The queries to send, the keys whose coverage their answers also record, and the window.
+type Plan = (Vec<Query>, Vec<String>, (DateTime<Utc>, DateTime<Utc>));
+
+/// What to ask. A refresh, where every per-name query already covers the window but for a
+/// short recent stretch, is asked once by event source (one call when little happened, where
+/// the names would make one each), and that stretch is then recorded for every name too.
+fn plan(
+    store: &EvidenceStore,
+    cell: &Cell,
+    queries: &[Query],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Plan, CellError> {
+    let as_asked = || (queries.to_vec(), Vec::new(), (start, end));
+    let by_name = queries.len() > 1 && queries.iter().all(|q| matches!(q, Query::EventName(_)));
+    if !by_name {
+        return Ok(as_asked());
+    }
+    let mut span: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
+    for q in queries {
+        let covered = store.covered(&cell.region, &q.key()).map_err(store_failed)?;
+        if covered.is_empty() {
+            return Ok(as_asked()); // a first fetch: by name
+        }
+        for (a, b) in missing(&covered, start, end) {
+            span = Some(span.map_or((a, b), |(s, e)| (s.min(a), e.max(b))));
+        }
+    }
+    match span {
+        Some((a, b)) if b - a <= BY_SOURCE_UP_TO => Ok((
+            vec![Query::EventSource("secretsmanager.amazonaws.com".into())],
+            queries.iter().map(Query::key).collect(),
+            (a, b),
+        )),
+        _ => Ok(as_asked()),
+    }
 }
 
 fn store_failed(e: crate::store::StoreError) -> CellError {

@@ -7,6 +7,8 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
+use super::athena::AthenaOptions;
+use super::history;
 use super::options::{AwsOptions, ConnectError, bound};
 use super::source::{AwsSource, Profile};
 use super::{diagnose, errors, fan_out, profiles};
@@ -111,7 +113,37 @@ pub async fn connect(opts: &AwsOptions) -> Result<AwsSource, ConnectError> {
         .with_max_cells(bound(opts.max_cells));
     source.notes = notes;
     source.problems = problems;
+    if let Some(athena) = &opts.athena {
+        source.trail = Some(trail(athena, &source));
+    }
     Ok(source)
+}
+
+/// Athena's client: the credentials of `--athena-account` (through its role) or the starting
+/// identity's, in `--athena-region` or the first region read.
+fn trail(athena: &AthenaOptions, source: &AwsSource) -> history::Trail {
+    let profile = athena
+        .account
+        .as_ref()
+        .and_then(|id| source.profiles.iter().find(|p| &p.account.id == id))
+        .or_else(|| source.profiles.first());
+    let region = athena
+        .region
+        .clone()
+        .or_else(|| source.regions.first().cloned())
+        .unwrap_or_else(|| "us-east-1".to_string());
+    let config = profile.map(|p| p.config.clone()).unwrap_or_else(|| {
+        SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .build()
+    });
+    let conf = aws_sdk_athena::config::Builder::from(&config)
+        .region(Region::new(region))
+        .build();
+    history::Trail {
+        opts: athena.clone(),
+        client: aws_sdk_athena::Client::from_conf(conf),
+    }
 }
 
 /// The SDK's default HTTPS client (rustls with aws-lc, the proxy from the environment), built

@@ -43,6 +43,7 @@ impl AwsSource {
         source.permits = permits;
         source.notes = self.notes;
         source.problems = self.problems;
+        source.trail = self.trail;
         source
     }
 

@@ -2,6 +2,7 @@
 //! partition, timeouts, and throttling-aware retries. Inventory uses ListSecrets pages and
 //! DescribeSecret only where replication status is needed; it never calls GetSecretValue.
 
+pub mod athena;
 pub mod cloudtrail;
 mod connect;
 mod convert;
@@ -9,6 +10,7 @@ pub mod diagnose;
 pub mod drill;
 pub(crate) mod errors;
 mod fan_out;
+mod history;
 mod options;
 pub mod org;
 pub mod policies;
@@ -73,6 +75,20 @@ impl InventorySource for AwsSource {
         true
     }
 
+    fn trail_table(&self) -> Option<String> {
+        self.trail.as_ref().map(|t| {
+            let r = t.opts.table_ref();
+            format!("{}.{}", r.database, r.table)
+        })
+    }
+
+    fn trail_history(
+        &self,
+        ask: crate::source::history::HistoryAsk,
+    ) -> BoxFuture<'static, Result<crate::source::history::HistoryAnswer, String>> {
+        self.trail_history_of(ask)
+    }
+
     fn resource_policies(&self, secrets: Vec<Secret>) -> BoxFuture<'static, ResourcePolicies> {
         self.policies_port(secrets)
     }
@@ -114,7 +130,7 @@ impl InventorySource for AwsSource {
                 &client,
                 &limiter,
                 &cell,
-                &cloudtrail::default_queries(),
+                &cloudtrail::queries_for(start, end),
                 start,
                 end,
                 &forward,

@@ -39,6 +39,8 @@ pub struct AwsOptions {
     pub max_cells: usize,
     /// Why Strongroom runs (the command), said in the role session name.
     pub purpose: String,
+    /// `--athena TABLE` and its options: the organization trail for long windows.
+    pub athena: Option<super::athena::AthenaOptions>,
 }
 
 #[derive(Debug, thiserror::Error)]

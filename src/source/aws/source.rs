@@ -43,6 +43,8 @@ pub struct AwsSource {
     pub(crate) notes: Vec<String>,
     /// What could not be done as asked (an `--accounts` pattern that matches nothing).
     pub(crate) problems: Vec<String>,
+    /// The organization trail in Athena (`--athena`).
+    pub(crate) trail: Option<super::history::Trail>,
 }
 
 impl AwsSource {
@@ -78,6 +80,7 @@ impl AwsSource {
             permits: Arc::new(tokio::sync::Semaphore::new(super::options::DEFAULT_CELLS)),
             notes: Vec::new(),
             problems: Vec::new(),
+            trail: None,
         }
     }
 

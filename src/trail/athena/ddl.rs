@@ -2,7 +2,11 @@
 //! (account, region, day) so no partition is ever added by hand, and the columns Strongroom's
 //! queries need from it.
 
-use super::sql::quote_ident;
+/// An identifier in Athena's DDL (Hive): backquoted, backquotes doubled. (Queries are Trino
+/// and quote with double quotes: `sql::quote_ident`.)
+pub fn hive_ident(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
 
 /// Where the trail is and how the table is named.
 #[derive(Debug, Clone)]
@@ -89,8 +93,8 @@ impl TrailTable {
     pub fn ddl(&self) -> String {
         let name = format!(
             "{}.{}",
-            quote_ident(&self.database),
-            quote_ident(&self.table)
+            hive_ident(&self.database),
+            hive_ident(&self.table)
         );
         let location = self.location();
         let account_projection = if self.accounts.is_empty() {

@@ -18,6 +18,9 @@ pub enum Question {
     /// record names it (name, partial or full ARN, `secretIdList`); batch calls by filter are
     /// kept too and decided by the caller, which knows the secret's tags and name.
     WhoRead { secret: String },
+    /// Every Secrets Manager event that names a secret (reads, writes, rotation), matched as
+    /// `WhoRead` matches.
+    Secret { secret: String },
     /// Everything a principal (an ARN, or the role behind assumed-role sessions) did.
     Principal { arn: String },
     /// Every Secrets Manager event in the window.
@@ -172,6 +175,15 @@ pub fn build(table: &TableRef, question: &Question, scope: &Scope) -> String {
                 "(strpos(requestparameters, {}) > 0 OR (eventname = 'BatchGetSecretValue' AND \
                  json_extract(requestparameters, '$.filters') IS NOT NULL))",
                 quote(&name_of(secret))
+            ));
+        }
+        Question::Secret { secret } => {
+            predicates.push(format!("eventsource = {}", quote(SECRETS_MANAGER)));
+            predicates.push(format!(
+                "(strpos(requestparameters, {n}) > 0 OR strpos(responseelements, {n}) > 0 OR \
+                 (eventname = 'BatchGetSecretValue' AND \
+                 json_extract(requestparameters, '$.filters') IS NOT NULL))",
+                n = quote(&name_of(secret))
             ));
         }
         Question::Principal { arn } => {

@@ -1,0 +1,187 @@
+//! The organization trail through Athena, with the evidence store in front: a question over a
+//! window asks Athena only for the part of the window the store does not already hold for
+//! every asked (account, region), and records what each query covered.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, Utc};
+use futures::FutureExt;
+use futures::future::BoxFuture;
+
+use super::athena::{self, AthenaOptions};
+use super::source::AwsSource;
+use crate::source::history::{HistoryAnswer, HistoryAsk, QueryStat, TRAIL_LAG_MINUTES};
+use crate::store::{EvidenceStore, missing};
+use crate::trail::AccessEvent;
+use crate::trail::athena::{Question, Scope, rows, sql};
+
+/// Athena, as the source was given it.
+#[derive(Clone)]
+pub(crate) struct Trail {
+    pub opts: AthenaOptions,
+    pub client: aws_sdk_athena::Client,
+}
+
+/// The name a question's coverage is recorded under in the evidence store.
+fn cache_key(table: &str, question: &Question, errors_only: bool) -> String {
+    let q = match question {
+        Question::WhoRead { secret } => format!("who-read:{}", sql::name_of(secret)),
+        Question::Secret { secret } => format!("secret:{}", sql::name_of(secret)),
+        Question::Principal { arn } => format!("principal:{arn}"),
+        Question::Window => "window".to_string(),
+    };
+    let errors = if errors_only { ":errors" } else { "" };
+    format!("athena:{table}:{q}{errors}")
+}
+
+type Stores = Vec<(String, Arc<Mutex<EvidenceStore>>)>;
+
+impl AwsSource {
+    pub(super) fn trail_history_of(
+        &self,
+        ask: HistoryAsk,
+    ) -> BoxFuture<'static, Result<HistoryAnswer, String>> {
+        let Some(trail) = self.trail.clone() else {
+            return async { Err("no organization trail table: pass --athena TABLE".to_string()) }
+                .boxed();
+        };
+        let accounts: Vec<String> = if ask.accounts.is_empty() {
+            self.profiles.iter().map(|p| p.account.id.clone()).collect()
+        } else {
+            ask.accounts.clone()
+        };
+        let regions: Vec<String> = if ask.regions.is_empty() {
+            let all: BTreeSet<String> = self.cells().into_iter().map(|c| c.region).collect();
+            all.into_iter().collect()
+        } else {
+            ask.regions.clone()
+        };
+        let mut stores: Stores = Vec::new();
+        for account in &accounts {
+            match self.store(account) {
+                Ok(s) => stores.push((account.clone(), s)),
+                Err(e) => return futures::future::ready(Err(e.to_string())).boxed(),
+            }
+        }
+        async move { answer(trail, ask, regions, stores).await }.boxed()
+    }
+}
+
+async fn answer(
+    trail: Trail,
+    ask: HistoryAsk,
+    regions: Vec<String>,
+    stores: Stores,
+) -> Result<HistoryAnswer, String> {
+    let table = trail.opts.table_ref();
+    let table_name = format!("{}.{}", table.database, table.table);
+    let covered_end = ask
+        .end
+        .min(ask.now - Duration::minutes(TRAIL_LAG_MINUTES))
+        .max(ask.start);
+    let key = cache_key(&table_name, &ask.question, ask.errors_only);
+    // What the store lacks, per (account, region): the query covers their span.
+    let mut gap: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
+    let mut lacking_accounts = BTreeSet::new();
+    let mut lacking_regions = BTreeSet::new();
+    for (account, store) in &stores {
+        let store = store.lock().map_err(|_| "evidence store lock poisoned")?;
+        for region in &regions {
+            let covered = store.covered(region, &key).map_err(|e| e.to_string())?;
+            for (a, b) in missing(&covered, ask.start, covered_end) {
+                lacking_accounts.insert(account.clone());
+                lacking_regions.insert(region.clone());
+                gap = Some(match gap {
+                    Some((s, e)) => (s.min(a), e.max(b)),
+                    None => (a, b),
+                });
+            }
+        }
+    }
+    let mut queries = Vec::new();
+    if let Some((start, end)) = gap.filter(|(a, b)| a < b) {
+        let scope = Scope {
+            accounts: lacking_accounts.into_iter().collect(),
+            regions: lacking_regions.iter().cloned().collect(),
+            start,
+            end,
+            errors_only: ask.errors_only,
+        };
+        let text = sql::build(&table, &ask.question, &scope);
+        let run = athena::run(&trail.client, &trail.opts, &text).await?;
+        rows::check_header(&run.header).map_err(|e| {
+            format!("{e}; the table {table_name} differs from `strongroom trail athena-ddl`")
+        })?;
+        let mut events: Vec<AccessEvent> = Vec::with_capacity(run.rows.len());
+        for (i, row) in run.rows.iter().enumerate() {
+            match rows::event(&run.header, row) {
+                Ok(e) => events.push(e),
+                Err(why) => tracing::warn!(row = i, %why, "Athena row skipped"),
+            }
+        }
+        for (account, store) in &stores {
+            let mine: Vec<AccessEvent> = events
+                .iter()
+                .filter(|e| e.account.as_deref() == Some(account.as_str()))
+                .cloned()
+                .collect();
+            let mut store = store.lock().map_err(|_| "evidence store lock poisoned")?;
+            store.insert(&mine).map_err(|e| e.to_string())?;
+            if scope.accounts.contains(account) {
+                for region in &scope.regions {
+                    store
+                        .record_window(region, &key, start, end)
+                        .map_err(|e| e.to_string())?;
+                }
+            }
+        }
+        queries.push(QueryStat {
+            id: run.id,
+            sql: text,
+            start,
+            end,
+            scanned_bytes: run.scanned_bytes,
+            cost_usd: athena::cost_usd(run.scanned_bytes),
+            engine_ms: run.engine_ms,
+            rows: run.rows.len(),
+            calls: run.calls,
+        });
+    }
+    let mut events = Vec::new();
+    for (_, store) in &stores {
+        let store = store.lock().map_err(|_| "evidence store lock poisoned")?;
+        for region in &regions {
+            let found = store
+                .events(ask.start, covered_end, Some(region))
+                .map_err(|e| e.to_string())?;
+            events.extend(found);
+        }
+    }
+    Ok(HistoryAnswer {
+        table: table_name,
+        events,
+        queries,
+        start: ask.start,
+        covered_end,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coverage_is_kept_per_question_and_per_table() {
+        let read = |s: &str| Question::WhoRead { secret: s.into() };
+        let a = cache_key("db.t", &read("prod/db"), false);
+        let b = cache_key(
+            "db.t",
+            &read("arn:aws:secretsmanager:us-east-1:1:secret:prod/db-AbCdEf"),
+            false,
+        );
+        assert_eq!(a, b, "a name and its ARN ask the same question");
+        assert_ne!(a, cache_key("db.other", &read("prod/db"), false));
+        assert_ne!(a, cache_key("db.t", &read("prod/db"), true));
+    }
+}
