@@ -389,16 +389,14 @@ def main() -> int:
             f"launch: every answer is in, the cells' chains overlapped as meant (up to "
             f"{mid.peak_in_flight('secretsmanager.ListSecrets')} ListSecrets in flight, the longest chain "
             f"{ms(chain)}). strongroom then works {after:.1f} s more, {after / mid.wall:.0%} of the run, before it "
-            f"exits (the process's CPU time: {mid.cpu:.1f} s in all). That part grows much faster than the "
+            f"exits (the process's CPU time: {mid.cpu:.1f} s in all). That part grows with the "
             f"organization: {n1 / n0:g}x the accounts ({n0} to {n1}) took {t1 / max(t0, 1e-9):.0f}x as long after "
             f"the last answer ({t0:.2f} s to {t1:.2f} s; about accounts^"
-            f"{math.log(max(t1, 1e-9) / max(t0, 1e-9)) / math.log(n1 / n0):.1f}). Reading `src/app/update/load.rs` at "
-            f"commit {commit}: every `Msg::CellLoaded` calls `rejoin`, which clones every listing loaded so far, "
-            "joins them all again (`Inventory::join`), rebuilds the search index, audits every secret again and "
-            f"sorts the rows. {len(fleet['accounts']) * len(regions)} cells make as many rebuilds over an "
-            f"inventory growing to {fleet['secrets']:,} secrets: about {processed / 1e6:.1f} million secrets "
-            f"processed for {fleet['secrets']:,} listed. The answers arrive faster than the loop folds them in, "
-            "so the whole cost lands after the network."
+            f"{math.log(max(t1, 1e-9) / max(t0, 1e-9)) / math.log(n1 / n0):.1f}). After the last answer strongroom joins the whole inventory once more (while cells load it joins at "
+            "most twice a second), audits every secret, builds the search index and sorts the rows, then "
+            f"writes {fleet['secrets']:,} secrets of JSON and frees its state; which of these dominates is not "
+            "measured here (a profile of one run, `perf record`, shows JSON writing, the SDK's parsing of the "
+            "pages and the audit's findings as the largest parts)."
             + ("" if met["cli"] else " It is also what misses the CLI target: up to its last answer strongroom "
                f"is at {(last_end - mid.launch) / cli_full:.3f}x the CLI loop.")
             + " The network part "
@@ -406,8 +404,8 @@ def main() -> int:
             f"{(last_end - mid.launch) / chain_floor:.2f}x the floor from the calls; in it a cell's second page "
             f"waits {ms(statistics.median(gaps))} (median) after its first page's answer against "
             f"{ms(statistics.median(one_gaps)) if one_gaps else '?'} for one cell alone, client-side (the "
-            f"server used {mid.server_cpu:.2f} s of CPU in the whole run), while the same rebuilds already hold "
-            "one of the machine's two cores; "
+            f"server used {mid.server_cpu:.2f} s of CPU in the whole run), while the joins made during loading "
+            "hold one of the machine's two cores; "
             "this bench does not split that time further."
             + (f" The criterion case below loads the same 200 cells through the same `update`, without network "
                f"or output, and took {frame_load_s:.1f} s to build its state."
@@ -423,10 +421,10 @@ def main() -> int:
         analysis += [
             f"**Peak RSS** {rss:.0f} MB for {fleet['secrets']:,} secrets, about "
             f"{rss * 1024 / fleet['secrets']:.0f} KB a secret ({r0.rss_mb:.0f} MB for {s0:,}). At the end the "
-            "process holds every secret twice (each cell's listing, kept for the next re-join, and the joined "
-            "inventory's entry), its findings and search text, and the whole JSON document "
-            f"({out_stats['bytes'] / 1e6:.0f} MB, pretty-printed) as one string before printing it; how much "
-            "of the peak is allocator fragmentation from the rebuilds' churn this bench does not separate.",
+            "process holds every secret once (shared by each cell's listing and the joined inventory), its "
+            "findings and search text, while the JSON document "
+            f"({out_stats['bytes'] / 1e6:.0f} MB, pretty-printed) is written as it is built; how much of "
+            "the peak is allocator overhead this bench does not separate.",
             "",
         ]
 
