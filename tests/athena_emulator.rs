@@ -62,18 +62,74 @@ fn record(n: usize, days: i64, account: &str, name: &str, params: Value, reader:
 fn trail(emu: &Emulator) {
     let db = arn(ACCOUNT, "prod/payments-db");
     let records = vec![
-        record(1, 300, ACCOUNT, "GetSecretValue", json!({"secretId": "prod/payments-db"}), "billing"),
-        record(2, 100, ACCOUNT, "GetSecretValue", json!({"secretId": db}), "billing"),
-        record(3, 10, ACCOUNT, "BatchGetSecretValue", json!({"secretIdList": [db, arn(ACCOUNT, "prod/other")]}), "reporting"),
-        record(4, 40, ACCOUNT, "GetSecretValue", json!({"secretId": "prod/payments-db-v2"}), "billing"),
-        record(5, 200, ACCOUNT, "GetSecretValue", json!({"secretId": "legacy/old-key"}), "intruder"),
-        record(6, 50, OTHER, "GetSecretValue", json!({"secretId": "prod/payments-db"}), "billing"),
-        record(7, 20, ACCOUNT, "PutSecretValue", json!({"secretId": "prod/payments-db"}), "deployer"),
-        record(8, 500, ACCOUNT, "GetSecretValue", json!({"secretId": "prod/payments-db"}), "billing"),
+        record(
+            1,
+            300,
+            ACCOUNT,
+            "GetSecretValue",
+            json!({"secretId": "prod/payments-db"}),
+            "billing",
+        ),
+        record(
+            2,
+            100,
+            ACCOUNT,
+            "GetSecretValue",
+            json!({"secretId": db}),
+            "billing",
+        ),
+        record(
+            3,
+            10,
+            ACCOUNT,
+            "BatchGetSecretValue",
+            json!({"secretIdList": [db, arn(ACCOUNT, "prod/other")]}),
+            "reporting",
+        ),
+        record(
+            4,
+            40,
+            ACCOUNT,
+            "GetSecretValue",
+            json!({"secretId": "prod/payments-db-v2"}),
+            "billing",
+        ),
+        record(
+            5,
+            200,
+            ACCOUNT,
+            "GetSecretValue",
+            json!({"secretId": "legacy/old-key"}),
+            "intruder",
+        ),
+        record(
+            6,
+            50,
+            OTHER,
+            "GetSecretValue",
+            json!({"secretId": "prod/payments-db"}),
+            "billing",
+        ),
+        record(
+            7,
+            20,
+            ACCOUNT,
+            "PutSecretValue",
+            json!({"secretId": "prod/payments-db"}),
+            "deployer",
+        ),
+        record(
+            8,
+            500,
+            ACCOUNT,
+            "GetSecretValue",
+            json!({"secretId": "prod/payments-db"}),
+            "billing",
+        ),
     ];
     let out = emu.admin(
         "POST",
-        "/_strongroom/trail",
+        "trail",
         Some(&json!({"bucket": BUCKET, "org_id": ORG, "records": records, "account": ACCOUNT})),
     );
     assert_eq!(out["records"], 8, "{out}");
@@ -97,18 +153,34 @@ fn strongroom(emu: &Emulator, state: &Path) -> Command {
     cmd
 }
 
-fn athena(cmd: &mut Command, table: &str) -> &mut Command {
-    cmd.args(["--athena", table, "--athena-output", "s3://org-trail/athena-results/"])
+fn athena<'a>(cmd: &'a mut Command, table: &str) -> &'a mut Command {
+    cmd.args([
+        "--athena",
+        table,
+        "--athena-output",
+        "s3://org-trail/athena-results/",
+    ])
 }
 
 /// Runs each statement `trail athena-ddl` printed, as an operator pastes them into Athena.
 fn make_table(emu: &Emulator, state: &Path, database: &str, table: &str) -> String {
     let out = strongroom(emu, state)
         .args(["trail", "athena-ddl", "--bucket", BUCKET, "--org-id", ORG])
-        .args(["--database", database, "--table", table, "--start-day", "2024/01/01"])
+        .args([
+            "--database",
+            database,
+            "--table",
+            table,
+            "--start-day",
+            "2024/01/01",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let ddl = String::from_utf8(out.stdout).unwrap();
     for statement in statements(&ddl) {
         run_query(emu, &statement);
@@ -166,7 +238,7 @@ fn run_query(emu: &Emulator, sql: &str) {
 }
 
 fn queries(emu: &Emulator) -> Vec<Value> {
-    emu.admin("GET", "/_strongroom/athena/queries", None)
+    emu.admin("GET", "athena/queries", None)
         .as_array()
         .cloned()
         .unwrap_or_default()
@@ -210,14 +282,19 @@ fn who_read_a_secret_in_the_last_year_through_athena() {
     let dir = tempfile::tempdir().unwrap();
     let ddl = make_table(&emu, dir.path(), "trails", "org");
     assert!(ddl.contains("'projection.enabled' = 'true'"), "{ddl}");
-    assert!(ddl.contains("CREATE DATABASE IF NOT EXISTS `trails`"), "{ddl}");
+    assert!(
+        ddl.contains("CREATE DATABASE IF NOT EXISTS `trails`"),
+        "{ddl}"
+    );
 
     let until = (Utc::now() - Duration::hours(1)).to_rfc3339_opts(SecondsFormat::Secs, true);
     let since = (Utc::now() - Duration::days(365)).to_rfc3339_opts(SecondsFormat::Secs, true);
     let ask = |secret: &str| {
         let mut cmd = strongroom(&emu, dir.path());
         athena(&mut cmd, "trails.org")
-            .args(["events", "--secret", secret, "--since", &since, "--until", &until])
+            .args([
+                "events", "--secret", secret, "--since", &since, "--until", &until,
+            ])
             .args(["--format", "json", "--show-sql"])
             .output()
             .unwrap()
@@ -264,7 +341,11 @@ fn who_read_a_secret_in_the_last_year_through_athena() {
     assert!(ghost.status.success(), "{ghost_err}");
     let found = events_json(&ghost);
     assert_eq!(ids(&found), vec![id(5)], "{ghost_err}");
-    assert!(found[0]["principal"].to_string().contains("intruder"), "{}", found[0]);
+    assert!(
+        found[0]["principal"].to_string().contains("intruder"),
+        "{}",
+        found[0]
+    );
 }
 
 #[test]

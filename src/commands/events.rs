@@ -156,8 +156,7 @@ async fn from_trail(
     let mut events = answer.events;
     if source.live_events() && until > answer.covered_end {
         // The minutes the trail has not delivered yet: LookupEvents.
-        let fetch =
-            crate::app::update::events::start_fetch(state, answer.covered_end, until);
+        let fetch = crate::app::update::events::start_fetch(state, answer.covered_end, until);
         drive(state, source, fetch).await;
         let recent = state.events.events.len();
         events.extend(state.events.events.iter().cloned());
@@ -185,7 +184,10 @@ fn scope_of(arns: &[String]) -> (Vec<String>, Vec<String>) {
             accounts.insert(account.to_string());
         }
     }
-    (accounts.into_iter().collect(), regions.into_iter().collect())
+    (
+        accounts.into_iter().collect(),
+        regions.into_iter().collect(),
+    )
 }
 
 fn human_bytes(n: u64) -> String {

@@ -206,7 +206,10 @@ mod tests {
             "COLUMN_NOT_FOUND: line 3:8: Column 'requestparameters' cannot be resolved",
             &t,
         );
-        assert!(said.contains("trails.org has no column 'requestparameters'"), "{said}");
+        assert!(
+            said.contains("trails.org has no column 'requestparameters'"),
+            "{said}"
+        );
     }
 
     #[test]

@@ -323,7 +323,9 @@ fn plan(
     }
     let mut span: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
     for q in queries {
-        let covered = store.covered(&cell.region, &q.key()).map_err(store_failed)?;
+        let covered = store
+            .covered(&cell.region, &q.key())
+            .map_err(store_failed)?;
         if covered.is_empty() {
             return Ok(as_asked()); // a first fetch: by name
         }

@@ -42,6 +42,7 @@ impl AwsSource {
             permits: self.permits.clone(),
             notes: Vec::new(),
             problems: Vec::new(),
+            trail: None,
         };
         async move {
             let (policies, stats) = detached.resource_policies(&targets).await;

@@ -91,11 +91,7 @@ impl TrailTable {
     }
 
     pub fn ddl(&self) -> String {
-        let name = format!(
-            "{}.{}",
-            hive_ident(&self.database),
-            hive_ident(&self.table)
-        );
+        let name = format!("{}.{}", hive_ident(&self.database), hive_ident(&self.table));
         let location = self.location();
         let account_projection = if self.accounts.is_empty() {
             "  'projection.account.type' = 'injected',\n".to_string()
