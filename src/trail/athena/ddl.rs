@@ -189,7 +189,9 @@ mod tests {
     #[test]
     fn the_table_projects_account_region_and_day_over_the_org_layout() {
         let ddl = table().ddl();
-        assert!(ddl.starts_with("CREATE EXTERNAL TABLE IF NOT EXISTS \"default\".\"org_trail\""));
+        // Athena's DDL is Hive's: identifiers in backquotes, not Trino's double quotes.
+        assert!(ddl.starts_with("CREATE EXTERNAL TABLE IF NOT EXISTS `default`.`org_trail`"));
+        assert_eq!(hive_ident("we`ird"), "`we``ird`");
         assert!(ddl.contains("PARTITIONED BY (account STRING, region STRING, day STRING)"));
         assert!(ddl.contains("LOCATION 's3://acme-org-trail/AWSLogs/o-abc123def4/'"));
         assert!(ddl.contains(
