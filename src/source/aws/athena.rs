@@ -45,6 +45,14 @@ impl AthenaOptions {
     }
 }
 
+/// Athena, as the source was given it: the options and a client with the querying account's
+/// credentials.
+#[derive(Clone)]
+pub struct Trail {
+    pub opts: AthenaOptions,
+    pub client: aws_sdk_athena::Client,
+}
+
 /// A finished query: the header row, the data rows (None for NULL), and its statistics.
 #[derive(Debug, Clone, Default)]
 pub struct QueryRun {

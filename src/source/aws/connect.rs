@@ -7,8 +7,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
-use super::athena::AthenaOptions;
-use super::history;
+use super::athena::{self, AthenaOptions};
 use super::options::{AwsOptions, ConnectError, bound};
 use super::source::{AwsSource, Profile};
 use super::{diagnose, errors, fan_out, profiles};
@@ -121,7 +120,7 @@ pub async fn connect(opts: &AwsOptions) -> Result<AwsSource, ConnectError> {
 
 /// Athena's client: the credentials of `--athena-account` (through its role) or the starting
 /// identity's, in `--athena-region` or the first region read.
-fn trail(athena: &AthenaOptions, source: &AwsSource) -> history::Trail {
+fn trail(athena: &AthenaOptions, source: &AwsSource) -> athena::Trail {
     let profile = athena
         .account
         .as_ref()
@@ -140,7 +139,7 @@ fn trail(athena: &AthenaOptions, source: &AwsSource) -> history::Trail {
     let conf = aws_sdk_athena::config::Builder::from(&config)
         .region(Region::new(region))
         .build();
-    history::Trail {
+    athena::Trail {
         opts: athena.clone(),
         client: aws_sdk_athena::Client::from_conf(conf),
     }

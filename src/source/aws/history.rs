@@ -9,19 +9,12 @@ use chrono::{DateTime, Duration, Utc};
 use futures::FutureExt;
 use futures::future::BoxFuture;
 
-use super::athena::{self, AthenaOptions};
+use super::athena::{self, Trail};
 use super::source::AwsSource;
 use crate::source::history::{HistoryAnswer, HistoryAsk, QueryStat, TRAIL_LAG_MINUTES};
 use crate::store::{EvidenceStore, missing};
 use crate::trail::AccessEvent;
 use crate::trail::athena::{Question, Scope, rows, sql};
-
-/// Athena, as the source was given it.
-#[derive(Clone)]
-pub(crate) struct Trail {
-    pub opts: AthenaOptions,
-    pub client: aws_sdk_athena::Client,
-}
 
 /// The name a question's coverage is recorded under in the evidence store.
 fn cache_key(table: &str, question: &Question, errors_only: bool) -> String {

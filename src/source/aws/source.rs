@@ -44,7 +44,7 @@ pub struct AwsSource {
     /// What could not be done as asked (an `--accounts` pattern that matches nothing).
     pub(crate) problems: Vec<String>,
     /// The organization trail in Athena (`--athena`).
-    pub(crate) trail: Option<super::history::Trail>,
+    pub(crate) trail: Option<super::athena::Trail>,
 }
 
 impl AwsSource {
