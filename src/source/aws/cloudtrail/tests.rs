@@ -147,3 +147,34 @@ fn times_keep_their_sub_second_part() {
     assert_eq!(s.secs(), t.timestamp());
     assert_eq!(s.subsec_nanos(), 250_000_000);
 }
+
+#[test]
+fn a_refresh_of_a_few_minutes_asks_once_by_event_source() {
+    use chrono::TimeZone;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = EvidenceStore::open(dir.path(), "123456789012").unwrap();
+    let cell = Cell::new("123456789012", "us-east-1");
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+    let t1 = Utc.with_ymd_and_hms(2026, 11, 8, 0, 0, 0).unwrap();
+    let names = default_queries();
+    // A first fetch: by name, over the whole window.
+    let (first, also, window) = plan(&store, &cell, &names, t0, t1).unwrap();
+    assert_eq!(first, names);
+    assert!(also.is_empty());
+    assert_eq!(window, (t0, t1));
+    for q in &names {
+        store.record_window("us-east-1", &q.key(), t0, t1).unwrap();
+    }
+    // Thirty minutes later: one lookup by source over what is missing, recorded for every name.
+    let later = t1 + TimeDelta::minutes(30);
+    let (refresh, also, window) = plan(&store, &cell, &names, t0, later).unwrap();
+    assert_eq!(
+        refresh,
+        vec![Query::EventSource("secretsmanager.amazonaws.com".into())]
+    );
+    assert_eq!(also.len(), names.len());
+    assert_eq!(window, (t1, later));
+    // A day later: by name again, where skipping the console's own noise pays off.
+    let (long, _, _) = plan(&store, &cell, &names, t0, t1 + TimeDelta::days(1)).unwrap();
+    assert_eq!(long, names);
+}
