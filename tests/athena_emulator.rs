@@ -136,20 +136,8 @@ fn trail(emu: &Emulator) {
 }
 
 fn strongroom(emu: &Emulator, state: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("strongroom").unwrap();
-    cmd.env("AWS_ACCESS_KEY_ID", KEY)
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env("AWS_CONFIG_FILE", state.join("no-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", state.join("no-credentials"))
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .arg("--endpoint-url")
-        .arg(emu.url())
-        .arg("--state-dir")
-        .arg(state)
-        .arg("--region")
-        .arg(REGION);
+    let mut cmd = emu.strongroom(KEY, state);
+    cmd.arg("--region").arg(REGION);
     cmd
 }
 

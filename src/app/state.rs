@@ -295,7 +295,10 @@ impl State {
             policy: std::sync::Arc::new(crate::audit::Policy::default()),
             history: crate::audit::RotationHistory::default(),
             findings: Findings::new(),
-            events: std::sync::Arc::new(crate::trail::analysis::EventIndex::build(Vec::new(), &[])),
+            events: std::sync::Arc::new(crate::trail::analysis::EventIndex::build::<Secret>(
+                Vec::new(),
+                &[],
+            )),
             ev: EventsView::default(),
             pending_events: Vec::new(),
             live_events: false,

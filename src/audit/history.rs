@@ -14,7 +14,10 @@ pub struct RotationHistory {
     pub last_succeeded: HashMap<String, DateTime<Utc>>,
 }
 
-pub fn rotation_history(events: &[AccessEvent], secrets: &[Secret]) -> RotationHistory {
+pub fn rotation_history<S: std::borrow::Borrow<Secret>>(
+    events: &[AccessEvent],
+    secrets: &[S],
+) -> RotationHistory {
     let mut h = RotationHistory::default();
     for e in events {
         let map = match e.name.as_str() {

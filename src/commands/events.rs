@@ -12,6 +12,7 @@ use super::open::Loaded;
 use super::outcome::{finish, warn};
 use crate::app::State;
 use crate::cli::Format;
+use crate::domain::Cell;
 use crate::drive::runner::{drive, run_to_completion};
 use crate::report;
 use crate::source::InventorySource;
@@ -176,13 +177,9 @@ async fn from_trail(
 fn scope_of(arns: &[String]) -> (Vec<String>, Vec<String>) {
     let mut accounts = std::collections::BTreeSet::new();
     let mut regions = std::collections::BTreeSet::new();
-    for arn in arns {
-        // arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME
-        let mut parts = arn.split(':').skip(3);
-        if let (Some(region), Some(account)) = (parts.next(), parts.next()) {
-            regions.insert(region.to_string());
-            accounts.insert(account.to_string());
-        }
+    for cell in arns.iter().filter_map(|arn| Cell::of_arn(arn)) {
+        regions.insert(cell.region);
+        accounts.insert(cell.account);
     }
     (
         accounts.into_iter().collect(),

@@ -18,16 +18,14 @@ pub async fn run(loaded: Loaded, format: Format) -> color_eyre::Result<ExitCode>
     } = loaded;
     warn(&state, &problems);
     run_to_completion(&mut state, source).await;
-    let out = match format {
-        Format::Table => report::inventory::table(&state),
+    match format {
+        Format::Table => print!("{}", report::inventory::table(&state)),
         Format::Json => {
             let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
             report::inventory::write_json(&state, &mut stdout)?;
             stdout.flush()?;
-            String::new()
         }
-        Format::Csv => report::inventory::csv(&state)?,
-    };
-    print!("{out}");
+        Format::Csv => print!("{}", report::inventory::csv(&state)?),
+    }
     Ok(finish(&state, problems.is_empty()))
 }

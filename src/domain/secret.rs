@@ -138,6 +138,17 @@ impl Cell {
             region: region.into(),
         }
     }
+
+    /// The cell of a secret's ARN (`arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME`).
+    pub fn of_arn(arn: &str) -> Option<Self> {
+        let mut parts = arn.split(':').skip(3);
+        match (parts.next(), parts.next()) {
+            (Some(region), Some(account)) if !region.is_empty() && !account.is_empty() => {
+                Some(Self::new(account, region))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// How a cell's last load went, as the status bar shows it.
@@ -207,5 +218,20 @@ impl Secret {
 impl Version {
     pub fn has_stage(&self, stage: &str) -> bool {
         self.stages.iter().any(|s| s == stage)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cell;
+
+    #[test]
+    fn a_cell_is_read_from_an_arn() {
+        let arn = "arn:aws:secretsmanager:eu-west-1:210987654321:secret:prod/db-AbCdEf";
+        assert_eq!(
+            Cell::of_arn(arn),
+            Some(Cell::new("210987654321", "eu-west-1"))
+        );
+        assert_eq!(Cell::of_arn("prod/db"), None);
     }
 }

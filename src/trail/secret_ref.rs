@@ -1,5 +1,7 @@
 //! Which secrets a record says it touched, and which inventory secrets those references denote.
 
+use std::borrow::Borrow;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -137,15 +139,17 @@ pub(super) fn refs_of(record: &Value, source: &str, name: &str) -> Vec<SecretRef
 /// ARNs of the inventory secrets a reference denotes, for a record of `account` in `region`.
 /// Names resolve within the record's account and region (a replica's own listing there), else
 /// within any region of the account. Filters denote no one secret and resolve to nothing.
-pub fn resolve(
+/// `secrets` may be owned or shared (`Arc<Secret>`, as the console's listings hold them).
+pub fn resolve<S: Borrow<Secret>>(
     r: &SecretRef,
-    secrets: &[Secret],
+    secrets: &[S],
     account: Option<&str>,
     region: &str,
 ) -> Vec<String> {
     let arns = |keep: &dyn Fn(&Secret) -> bool| -> Vec<String> {
         secrets
             .iter()
+            .map(Borrow::borrow)
             .filter(|s| keep(s))
             .map(|s| s.arn.clone())
             .collect()

@@ -1503,15 +1503,23 @@ def _static_equality(node: Any, col: str) -> bool:
     return False
 
 
-def _output_names(ast: Any) -> list[str | None]:
-    """Trino's names of the result columns: alias, column or field name, else _colN."""
+def _result_select(ast: Any) -> Any:
+    """The SELECT whose columns name a query's result (a set operation's left side,
+    through subqueries), or None."""
     exp = _exp
     node = ast
     while isinstance(node, exp.SetOperation):
         node = node.left
     while isinstance(node, exp.Subquery):
         node = node.this
-    if not isinstance(node, exp.Select):
+    return node if isinstance(node, exp.Select) else None
+
+
+def _output_names(ast: Any) -> list[str | None]:
+    """Trino's names of the result columns: alias, column or field name, else _colN."""
+    exp = _exp
+    node = _result_select(ast)
+    if node is None:
         return []
     names: list[str | None] = []
     for i, e in enumerate(node.expressions):
@@ -1529,12 +1537,8 @@ def _output_names(ast: Any) -> list[str | None]:
 
 def _name_outputs(ast: Any, names: list[str | None]) -> None:
     exp = _exp
-    node = ast
-    while isinstance(node, exp.SetOperation):
-        node = node.left
-    while isinstance(node, exp.Subquery):
-        node = node.this
-    if not isinstance(node, exp.Select) or len(node.expressions) != len(names):
+    node = _result_select(ast)
+    if node is None or len(node.expressions) != len(names):
         return
     out = []
     for e, name in zip(node.expressions, names):

@@ -109,6 +109,25 @@ impl Emulator {
         &self.url
     }
 
+    /// The strongroom binary pointed at this emulator with static credentials (`access_key`),
+    /// no profile, config file or instance metadata of the machine, and `state` as its state
+    /// directory.
+    pub fn strongroom(&self, access_key: &str, state: &Path) -> assert_cmd::Command {
+        let mut cmd = assert_cmd::Command::cargo_bin("strongroom").expect("the strongroom binary");
+        cmd.env("AWS_ACCESS_KEY_ID", access_key)
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env("AWS_CONFIG_FILE", state.join("no-config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", state.join("no-credentials"))
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .arg("--endpoint-url")
+            .arg(self.url())
+            .arg("--state-dir")
+            .arg(state);
+        cmd
+    }
+
     /// Calls the admin API (`/_strongroom/<path>`); panics unless it answers 2xx.
     pub fn admin(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
         self.try_admin(method, path, body)

@@ -38,14 +38,7 @@ pub fn refresh_cells(state: &mut State, cells: &[Cell]) -> Vec<Effect> {
     let stale: Vec<String> = state
         .replication
         .keys()
-        .filter(|arn| {
-            // arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME
-            let mut parts = arn.split(':').skip(3);
-            let (region, account) = (parts.next(), parts.next());
-            cells
-                .iter()
-                .any(|c| Some(c.region.as_str()) == region && Some(c.account.as_str()) == account)
-        })
+        .filter(|arn| Cell::of_arn(arn).is_some_and(|cell| cells.contains(&cell)))
         .cloned()
         .collect();
     state.stale_replication.extend(stale);

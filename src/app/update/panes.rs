@@ -13,12 +13,7 @@ pub const DEFAULT_LOOKBACK_DAYS: i64 = 7;
 
 /// Replaces the event index (and the audit's rotation history with it).
 pub fn index(state: &mut State, events: Vec<AccessEvent>) {
-    let secrets: Vec<crate::domain::Secret> = state
-        .listings
-        .values()
-        .flatten()
-        .map(|s| crate::domain::Secret::clone(s))
-        .collect();
+    let secrets: Vec<_> = state.listings.values().flatten().cloned().collect();
     state.history = crate::audit::history::rotation_history(&events, &secrets);
     state.events = std::sync::Arc::new(EventIndex::build(events, &secrets));
     rebuild(state);

@@ -129,15 +129,6 @@ impl Query {
 /// dropped locally); longer ones by event name, where skipping the noise pays off.
 pub const BY_SOURCE_UP_TO: TimeDelta = TimeDelta::hours(2);
 
-/// The lookups for `[start, end]`: by event source for a short increment, else by name.
-pub fn queries_for(start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<Query> {
-    if end - start <= BY_SOURCE_UP_TO {
-        vec![Query::EventSource("secretsmanager.amazonaws.com".into())]
-    } else {
-        default_queries()
-    }
-}
-
 /// One EventName query per event in [`event_names`].
 pub fn default_queries() -> Vec<Query> {
     event_names()
@@ -306,9 +297,9 @@ pub async fn fetch_cached(
 /// The queries to send, the keys whose coverage their answers also record, and the window.
 type Plan = (Vec<Query>, Vec<String>, (DateTime<Utc>, DateTime<Utc>));
 
-/// What to ask. A refresh, where every per-name query already covers the window but for a
-/// short recent stretch, is asked once by event source (one call when little happened, where
-/// the names would make one each), and that stretch is then recorded for every name too.
+/// What to ask. When what the per-name queries lack is short (a refresh's recent stretch, or a
+/// short window), it is asked once by event source (one call when little happened, where the
+/// names would make one each), and that stretch is then recorded for every name too.
 fn plan(
     store: &EvidenceStore,
     cell: &Cell,
@@ -326,9 +317,6 @@ fn plan(
         let covered = store
             .covered(&cell.region, &q.key())
             .map_err(store_failed)?;
-        if covered.is_empty() {
-            return Ok(as_asked()); // a first fetch: by name
-        }
         for (a, b) in missing(&covered, start, end) {
             span = Some(span.map_or((a, b), |(s, e)| (s.min(a), e.max(b))));
         }

@@ -130,7 +130,7 @@ impl InventorySource for AwsSource {
                 &client,
                 &limiter,
                 &cell,
-                &cloudtrail::queries_for(start, end),
+                &cloudtrail::default_queries(),
                 start,
                 end,
                 &forward,

@@ -55,11 +55,13 @@ pub(super) const FILTERED_BATCH: u8 = 1 << 5;
 impl EventIndex {
     /// Sorts newest first (events at the same instant keep their order), resolves each distinct
     /// secret reference once against `secrets`, and precomputes the search tokens.
-    pub fn build(events: Vec<AccessEvent>, secrets: &[Secret]) -> Self {
+    /// `secrets` may be owned or shared (`Arc<Secret>`, as the console's listings hold them).
+    pub fn build<S: std::borrow::Borrow<Secret>>(events: Vec<AccessEvent>, secrets: &[S]) -> Self {
         let events = newest_first(events);
         let names_by_arn: HashMap<&str, &str> = secrets
             .iter()
-            .map(|s| (s.arn.as_str(), s.name.as_str()))
+            .map(std::borrow::Borrow::borrow)
+            .map(|s: &Secret| (s.arn.as_str(), s.name.as_str()))
             .collect();
         let mut index = EventIndex::default();
         let mut tokens = Tokens::default();
@@ -422,7 +424,7 @@ mod tests {
     #[test]
     fn lists_of_an_empty_index_are_empty() {
         assert!(Lists::default().get(3).is_empty());
-        let index = EventIndex::build(Vec::new(), &[]);
+        let index = EventIndex::build::<Secret>(Vec::new(), &[]);
         assert!(index.is_empty() && index.filter(&EventFilter::default()).is_empty());
     }
 }

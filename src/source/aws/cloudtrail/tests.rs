@@ -157,7 +157,12 @@ fn a_refresh_of_a_few_minutes_asks_once_by_event_source() {
     let t0 = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
     let t1 = Utc.with_ymd_and_hms(2026, 11, 8, 0, 0, 0).unwrap();
     let names = default_queries();
-    // A first fetch: by name, over the whole window.
+    // A first fetch of a short window: by source.
+    let hour = t0 + TimeDelta::hours(1);
+    let (short, _, window) = plan(&store, &cell, &names, t0, hour).unwrap();
+    assert_eq!(short.len(), 1);
+    assert_eq!(window, (t0, hour));
+    // A first fetch of a week: by name, over the whole window.
     let (first, also, window) = plan(&store, &cell, &names, t0, t1).unwrap();
     assert_eq!(first, names);
     assert!(also.is_empty());
