@@ -71,7 +71,9 @@ pub struct Cli {
 
     /// CloudTrail log files or folders (.json, .json.gz, AWSLogs/... trees); repeatable.
     /// Alone they are an offline source: no AWS call unless --aws, --profile, --region or
-    /// --endpoint-url is given too.
+    /// --endpoint-url is given too. `s3://bucket/AWSLogs/o-xxx/` reads a trail's files from
+    /// S3 instead, for `events` windows: only the account, region and day folders needed,
+    /// each file cached by key and ETag.
     #[arg(long, global = true, value_name = "PATH")]
     pub cloudtrail: Vec<PathBuf>,
 

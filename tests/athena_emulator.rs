@@ -376,3 +376,64 @@ fn a_hand_made_table_without_a_needed_column_is_named() {
         "the missing column is named: {stderr}"
     );
 }
+
+#[test]
+fn the_trail_read_straight_from_s3_downloads_each_file_once() {
+    let emu = Emulator::start();
+    emu.set_identities(json!({KEY: {"type": "IAMUser",
+        "arn": format!("arn:aws:iam::{ACCOUNT}:user/investigator"),
+        "accountId": ACCOUNT, "principalId": "AIDAINVESTIGATOR"}}));
+    emu.seed(json!({"account": ACCOUNT, "region": REGION, "secrets": [
+        {"name": "prod/payments-db", "secret_string": "never-shown"},
+        {"name": "prod/payments-db-v2", "secret_string": "never-shown"}
+    ]}));
+    trail(&emu);
+    let dir = tempfile::tempdir().unwrap();
+    let until = (Utc::now() - Duration::hours(1)).to_rfc3339_opts(SecondsFormat::Secs, true);
+    let since = (Utc::now() - Duration::days(365)).to_rfc3339_opts(SecondsFormat::Secs, true);
+    let ask = || {
+        emu.clear_calls();
+        strongroom(&emu, dir.path())
+            .args(["--cloudtrail", &format!("s3://{BUCKET}/AWSLogs/{ORG}/")])
+            .args([
+                "events",
+                "--secret",
+                "prod/payments-db",
+                "--since",
+                &since,
+                "--until",
+                &until,
+            ])
+            .args(["--format", "json"])
+            .output()
+            .unwrap()
+    };
+    let out = ask();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{stderr}");
+    // The same answer as through Athena: by name, ARN and batch, and the write.
+    assert_eq!(
+        ids(&events_json(&out)),
+        vec![id(1), id(2), id(3), id(7)],
+        "{stderr}"
+    );
+    let calls = emu.calls();
+    let count = |op: &str| calls.iter().filter(|c| c["operation"] == op).count();
+    let gets = count("GetObject");
+    // Only the secret's own account and region: the other account's file is never fetched.
+    assert_eq!(gets, 6, "one object per day with records: {stderr}");
+    assert!(stderr.contains("downloaded"), "{stderr}");
+    // A second look lists the folders again and downloads nothing.
+    let again = ask();
+    assert!(again.status.success());
+    assert_eq!(ids(&events_json(&again)), vec![id(1), id(2), id(3), id(7)]);
+    let calls = emu.calls();
+    assert_eq!(
+        calls
+            .iter()
+            .filter(|c| c["operation"] == "GetObject")
+            .count(),
+        0,
+        "cached by key and ETag"
+    );
+}

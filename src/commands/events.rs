@@ -146,7 +146,22 @@ async fn from_trail(
             q.calls
         );
     }
-    if answer.queries.is_empty() {
+    if let Some(s3) = &answer.s3 {
+        eprintln!(
+            "S3 {}: {} → {}, {} log files in {} listings, {} downloaded ({}), {} from the cache",
+            answer.table,
+            answer.start.format("%Y-%m-%d %H:%M"),
+            answer.covered_end.format("%Y-%m-%d %H:%M"),
+            s3.objects,
+            s3.lists,
+            s3.downloaded,
+            human_bytes(s3.downloaded_bytes),
+            s3.objects - s3.downloaded,
+        );
+        for problem in &s3.problems {
+            eprintln!("skipped: {problem}");
+        }
+    } else if answer.queries.is_empty() {
         eprintln!(
             "Athena {}: {} → {} answered from the evidence store (no query)",
             answer.table,

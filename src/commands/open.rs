@@ -26,11 +26,29 @@ pub struct Opened {
 /// `--aws`): the log files are the whole source, read with no account and no network.
 pub fn offline_log_files(cli: &Cli) -> bool {
     !cli.cloudtrail.is_empty()
+        && s3_trail(cli).is_none()
         && !cli.aws
         && cli.profile.is_empty()
         && cli.region.is_empty()
         && cli.endpoint_url.is_none()
         && !names_accounts(cli)
+}
+
+/// `--cloudtrail s3://bucket/prefix/`: the trail read from S3 (live AWS), not local files.
+fn s3_trail(cli: &Cli) -> Option<String> {
+    cli.cloudtrail
+        .iter()
+        .map(|p| p.display().to_string())
+        .find(|p| p.starts_with("s3://"))
+}
+
+/// The `--cloudtrail` paths that are local files or folders.
+fn local_log_files(cli: &Cli) -> Vec<std::path::PathBuf> {
+    cli.cloudtrail
+        .iter()
+        .filter(|p| !p.display().to_string().starts_with("s3://"))
+        .cloned()
+        .collect()
 }
 
 /// Whether the command line reaches accounts beyond the profiles' own.
@@ -140,6 +158,7 @@ pub async fn open(
             region: cli.athena_region.clone(),
             account: cli.athena_account.clone(),
         }),
+        s3_trail: s3_trail(cli),
     };
     let mut source = connect(&opts).await?;
     if let Some(extra) = extra_region {
@@ -178,8 +197,9 @@ pub async fn load(
     let (mut events, bad) = parse_events(source.events());
     problems.extend(bad);
     events = crate::trail::merge(events, source.access_events());
-    if !cli.cloudtrail.is_empty() {
-        let files = crate::trail::read_paths(&cli.cloudtrail);
+    let local = local_log_files(cli);
+    if !local.is_empty() {
+        let files = crate::trail::read_paths(&local);
         problems.extend(files.problems.iter().map(ToString::to_string));
         events = crate::trail::merge(events, files.events);
     }

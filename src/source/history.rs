@@ -40,6 +40,20 @@ pub struct QueryStat {
     pub calls: usize,
 }
 
+/// What reading the trail's files from S3 directly did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct S3Stats {
+    /// ListObjectsV2 calls (one per account, region and day, and per further page).
+    pub lists: usize,
+    /// Log files in those folders.
+    pub objects: usize,
+    /// Of those, downloaded now (the rest from the local cache, by key and ETag).
+    pub downloaded: usize,
+    pub downloaded_bytes: u64,
+    /// Files or records that could not be read.
+    pub problems: Vec<String>,
+}
+
 /// What the trail answered.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistoryAnswer {
@@ -51,8 +65,10 @@ pub struct HistoryAnswer {
     /// Queries run for the parts the store did not hold (none: the store answered it all).
     pub queries: Vec<QueryStat>,
     pub start: DateTime<Utc>,
-    /// The trail answers up to here; later is LookupEvents' part (None: nothing left).
+    /// The trail answers up to here; later is LookupEvents' part.
     pub covered_end: DateTime<Utc>,
+    /// Set when the files were read from S3 directly (`--cloudtrail s3://`), not through Athena.
+    pub s3: Option<S3Stats>,
 }
 
 impl HistoryAnswer {

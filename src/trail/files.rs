@@ -109,7 +109,29 @@ fn read_file(file: &Path, events: &mut Vec<AccessEvent>, loaded: &mut Loaded) {
 
 fn load(file: &Path) -> Result<LogFile, String> {
     let bytes = fs::read(file).map_err(|e| format!("cannot read: {e}"))?;
-    let text = if is_gzip_name(file) {
+    decode(bytes, is_gzip_name(file))
+}
+
+/// A log file's events, and its records that could not be read (position, why).
+pub type Parsed = (Vec<AccessEvent>, Vec<(usize, String)>);
+
+/// One log file's bytes (gzipped or not) as events; a record that cannot be read is given back
+/// with its position and why, the others are kept.
+pub fn parse_log(bytes: Vec<u8>, gzip: bool) -> Result<Parsed, String> {
+    let log = decode(bytes, gzip)?;
+    let mut events = Vec::with_capacity(log.records.len());
+    let mut bad = Vec::new();
+    for (index, record) in log.records.iter().enumerate() {
+        match parse_record(record) {
+            Ok(event) => events.push(event),
+            Err(reason) => bad.push((index, reason)),
+        }
+    }
+    Ok((events, bad))
+}
+
+fn decode(bytes: Vec<u8>, gzip: bool) -> Result<LogFile, String> {
+    let text = if gzip {
         let mut out = Vec::new();
         MultiGzDecoder::new(bytes.as_slice())
             .read_to_end(&mut out)

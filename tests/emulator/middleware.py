@@ -79,8 +79,26 @@ class Request:
                     self.json = parsed if isinstance(parsed, dict) else None
                 except ValueError:
                     self.json = None
+            elif self.service == "s3":
+                self.operation = _s3_operation(environ.get("REQUEST_METHOD", "GET"), path, qs)
         self.source_ip = environ.get("REMOTE_ADDR", "127.0.0.1")
         self.user_agent = environ.get("HTTP_USER_AGENT", "")
+
+
+def _s3_operation(method: str, path: str, qs: dict[str, list[str]]) -> str:
+    """The S3 REST call a path-style request is: enough to count listings and downloads."""
+    parts = path.strip("/").split("/", 1)
+    has_key = len(parts) == 2 and parts[1] != ""
+    if method == "GET" and not has_key:
+        return "ListObjectsV2" if qs.get("list-type") == ["2"] else "ListObjects"
+    return {
+        ("GET", True): "GetObject",
+        ("HEAD", True): "HeadObject",
+        ("PUT", True): "PutObject",
+        ("DELETE", True): "DeleteObject",
+        ("PUT", False): "CreateBucket",
+        ("HEAD", False): "HeadBucket",
+    }.get((method, has_key), f"{method} {'object' if has_key else 'bucket'}")
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:

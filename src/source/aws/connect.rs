@@ -9,6 +9,7 @@ use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
 use super::athena::{self, AthenaOptions};
 use super::options::{AwsOptions, ConnectError, bound};
+use super::s3_trail::{self, S3Trail};
 use super::source::{AwsSource, Profile};
 use super::{diagnose, errors, fan_out, profiles};
 use crate::domain::Account;
@@ -115,6 +116,9 @@ pub async fn connect(opts: &AwsOptions) -> Result<AwsSource, ConnectError> {
     if let Some(athena) = &opts.athena {
         source.trail = Some(trail(athena, &source));
     }
+    if let Some(url) = &opts.s3_trail {
+        source.s3_trail = Some(s3_trail(url, opts, &source)?);
+    }
     Ok(source)
 }
 
@@ -143,6 +147,30 @@ fn trail(athena: &AthenaOptions, source: &AwsSource) -> athena::Trail {
         opts: athena.clone(),
         client: aws_sdk_athena::Client::from_conf(conf),
     }
+}
+
+/// The trail's bucket read with the starting identity's credentials; path-style addresses
+/// when an endpoint is given (a local emulator has no per-bucket host names).
+fn s3_trail(url: &str, opts: &AwsOptions, source: &AwsSource) -> Result<S3Trail, ConnectError> {
+    let (bucket, prefix) = s3_trail::parse_url(url).map_err(ConnectError::Trail)?;
+    let Some(profile) = source.profiles.first() else {
+        return Err(ConnectError::Trail(format!(
+            "{url}: no credentials to read it with"
+        )));
+    };
+    let mut conf = aws_sdk_s3::config::Builder::from(&profile.config);
+    if let Some(region) = source.regions.first() {
+        conf = conf.region(Region::new(region.clone()));
+    }
+    if opts.endpoint_url.is_some() {
+        conf = conf.force_path_style(true);
+    }
+    Ok(S3Trail {
+        bucket,
+        prefix,
+        client: aws_sdk_s3::Client::from_conf(conf.build()),
+        cache: opts.state_dir.join("trail-s3"),
+    })
 }
 
 /// The SDK's default HTTPS client (rustls with aws-lc, the proxy from the environment), built

@@ -44,6 +44,7 @@ impl AwsSource {
         source.notes = self.notes;
         source.problems = self.problems;
         source.trail = self.trail;
+        source.s3_trail = self.s3_trail;
         source
     }
 

@@ -10,8 +10,9 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 
 use super::athena::{self, Trail};
+use super::s3_trail::{self, S3Trail};
 use super::source::AwsSource;
-use crate::source::history::{HistoryAnswer, HistoryAsk, QueryStat, TRAIL_LAG_MINUTES};
+use crate::source::history::{HistoryAnswer, HistoryAsk, QueryStat, S3Stats, TRAIL_LAG_MINUTES};
 use crate::store::{EvidenceStore, missing};
 use crate::trail::AccessEvent;
 use crate::trail::athena::{Question, Scope, rows, sql};
@@ -35,10 +36,6 @@ impl AwsSource {
         &self,
         ask: HistoryAsk,
     ) -> BoxFuture<'static, Result<HistoryAnswer, String>> {
-        let Some(trail) = self.trail.clone() else {
-            return async { Err("no organization trail table: pass --athena TABLE".to_string()) }
-                .boxed();
-        };
         let accounts: Vec<String> = if ask.accounts.is_empty() {
             self.profiles.iter().map(|p| p.account.id.clone()).collect()
         } else {
@@ -50,6 +47,18 @@ impl AwsSource {
         } else {
             ask.regions.clone()
         };
+        let Some(trail) = self.trail.clone() else {
+            return match self.s3_trail.clone() {
+                Some(s3) => async move { from_s3(s3, ask, accounts, regions).await }.boxed(),
+                None => async {
+                    Err(
+                        "no organization trail: pass --athena TABLE or --cloudtrail s3://..."
+                            .into(),
+                    )
+                }
+                .boxed(),
+            };
+        };
         let mut stores: Stores = Vec::new();
         for account in &accounts {
             match self.store(account) {
@@ -59,6 +68,34 @@ impl AwsSource {
         }
         async move { answer(trail, ask, regions, stores).await }.boxed()
     }
+}
+
+/// The trail's files from S3 for the asked cells and window (up to the trail's delivery lag).
+async fn from_s3(
+    trail: S3Trail,
+    ask: HistoryAsk,
+    accounts: Vec<String>,
+    regions: Vec<String>,
+) -> Result<HistoryAnswer, String> {
+    let covered_end = ask
+        .end
+        .min(ask.now - Duration::minutes(TRAIL_LAG_MINUTES))
+        .max(ask.start);
+    let read = s3_trail::read(&trail, &accounts, &regions, ask.start, covered_end).await?;
+    Ok(HistoryAnswer {
+        table: format!("s3://{}/{}", trail.bucket, trail.prefix),
+        events: read.events,
+        queries: Vec::new(),
+        start: ask.start,
+        covered_end,
+        s3: Some(S3Stats {
+            lists: read.lists,
+            objects: read.objects,
+            downloaded: read.downloaded,
+            downloaded_bytes: read.downloaded_bytes,
+            problems: read.problems,
+        }),
+    })
 }
 
 async fn answer(
@@ -157,6 +194,7 @@ async fn answer(
         queries,
         start: ask.start,
         covered_end,
+        s3: None,
     })
 }
 

@@ -20,6 +20,7 @@ pub mod rate_limit;
 mod regions;
 mod role;
 pub mod runbook;
+pub mod s3_trail;
 mod secrets_client;
 mod source;
 
@@ -76,9 +77,14 @@ impl InventorySource for AwsSource {
     }
 
     fn trail_table(&self) -> Option<String> {
-        self.trail.as_ref().map(|t| {
+        let athena = self.trail.as_ref().map(|t| {
             let r = t.opts.table_ref();
             format!("{}.{}", r.database, r.table)
+        });
+        athena.or_else(|| {
+            self.s3_trail
+                .as_ref()
+                .map(|t| format!("s3://{}/{}", t.bucket, t.prefix))
         })
     }
 

@@ -41,6 +41,8 @@ pub struct AwsOptions {
     pub purpose: String,
     /// `--athena TABLE` and its options: the organization trail for long windows.
     pub athena: Option<super::athena::AthenaOptions>,
+    /// `--cloudtrail s3://bucket/prefix/`: the trail's files, read straight from S3.
+    pub s3_trail: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,4 +57,7 @@ pub enum ConnectError {
     /// The organization's accounts could not be listed (said in full).
     #[error("{0}")]
     Organization(String),
+    /// `--cloudtrail s3://...` does not name a bucket.
+    #[error("--cloudtrail {0}")]
+    Trail(String),
 }

@@ -43,6 +43,7 @@ impl AwsSource {
             notes: Vec::new(),
             problems: Vec::new(),
             trail: None,
+            s3_trail: None,
         };
         async move {
             let (policies, stats) = detached.resource_policies(&targets).await;

@@ -45,6 +45,8 @@ pub struct AwsSource {
     pub(crate) problems: Vec<String>,
     /// The organization trail in Athena (`--athena`).
     pub(crate) trail: Option<super::athena::Trail>,
+    /// The trail's files in S3, read directly (`--cloudtrail s3://`).
+    pub(crate) s3_trail: Option<super::s3_trail::S3Trail>,
 }
 
 impl AwsSource {
@@ -81,6 +83,7 @@ impl AwsSource {
             notes: Vec::new(),
             problems: Vec::new(),
             trail: None,
+            s3_trail: None,
         }
     }
 
