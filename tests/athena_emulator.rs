@@ -437,3 +437,125 @@ fn the_trail_read_straight_from_s3_downloads_each_file_once() {
         "cached by key and ETag"
     );
 }
+
+/// The access review over a year reads who read each secret from the trail (LookupEvents
+/// keeps 90 days): the billing role's read 300 days ago counts.
+#[test]
+fn the_review_over_a_year_counts_reads_from_the_trail() {
+    let emu = Emulator::start();
+    emu.set_identities(json!({KEY: {"type": "IAMUser",
+        "arn": format!("arn:aws:iam::{ACCOUNT}:user/investigator"),
+        "accountId": ACCOUNT, "principalId": "AIDAINVESTIGATOR"}}));
+    emu.seed(json!({"account": ACCOUNT, "region": REGION, "secrets": [
+        {"name": "prod/payments-db", "secret_string": "never-shown"}
+    ]}));
+    trail(&emu);
+    let dir = tempfile::tempdir().unwrap();
+    make_table(&emu, dir.path(), "trails", "org");
+    emu.clear_calls();
+    let mut cmd = strongroom(&emu, dir.path());
+    let out = athena(&mut cmd, "trails.org")
+        .args(["review", "start", "--window", "365d", "--reviewer", "rita"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        format!("{stdout}{stderr}").contains("organization trail trails.org"),
+        "the review says where its reads came from: {stdout}{stderr}"
+    );
+    let starts = emu
+        .calls()
+        .iter()
+        .filter(|c| c["operation"] == "StartQueryExecution")
+        .count();
+    assert_eq!(starts, 1, "one query for the cell's year");
+    let pack_file = dir.path().join("pack.json");
+    let mut cmd = strongroom(&emu, dir.path());
+    let out = athena(&mut cmd, "trails.org")
+        .args(["review", "export", "--format", "json", "--output"])
+        .arg(&pack_file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pack: Value = serde_json::from_str(&std::fs::read_to_string(&pack_file).unwrap()).unwrap();
+    let db = pack["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["secret"]["name"] == "prod/payments-db")
+        .expect("prod/payments-db in the pack");
+    let reads = |role: &str| {
+        db["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["principal"] == format!("arn:aws:iam::{ACCOUNT}:role/{role}"))
+            .map(|r| r["reads"].clone())
+            .unwrap_or_else(|| panic!("no row for {role}: {:#}", db["rows"]))
+    };
+    // The read by name 300 days ago, beyond LookupEvents' 90 days; not the one 500 days ago.
+    // (The reads by full ARN name the suffix -AbC123: another secret of the same name.)
+    assert_eq!(reads("billing"), 1);
+}
+
+/// A runbook's `who_read` over a year, from the trail's files in S3: the reads beyond
+/// LookupEvents' 90 days are there, and the summary says the trail answered.
+#[test]
+fn a_runbooks_who_read_over_a_year_comes_from_the_trail() {
+    let emu = Emulator::start();
+    emu.set_identities(json!({KEY: {"type": "IAMUser",
+        "arn": format!("arn:aws:iam::{ACCOUNT}:user/investigator"),
+        "accountId": ACCOUNT, "principalId": "AIDAINVESTIGATOR"}}));
+    emu.seed(json!({"account": ACCOUNT, "region": REGION, "secrets": [
+        {"name": "prod/payments-db", "secret_string": "never-shown"}
+    ]}));
+    trail(&emu);
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        // SAFETY: set before any other thread of this test reads the environment.
+        unsafe {
+            std::env::set_var("AWS_ACCESS_KEY_ID", KEY);
+            std::env::set_var("AWS_SECRET_ACCESS_KEY", "test");
+            std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+        }
+        let source = strongroom::source::aws::connect(&strongroom::source::aws::AwsOptions {
+            regions: vec![REGION.to_string()],
+            endpoint_url: Some(emu.url().to_string()),
+            max_attempts: 2,
+            state_dir: dir.path().to_path_buf(),
+            s3_trail: Some(format!("s3://{BUCKET}/AWSLogs/{ORG}/")),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        use strongroom::incident::Executor;
+        let exec = source.executor();
+        let mut args = std::collections::BTreeMap::new();
+        args.insert("secret_id".to_string(), "prod/payments-db".to_string());
+        args.insert("lookback".to_string(), "365d".to_string());
+        let out = exec
+            .query(strongroom::runbook::QueryKind::WhoRead, &args)
+            .await
+            .unwrap();
+        assert!(
+            out.summary
+                .starts_with("1 read by 1 principal in 365d (primary region; no replicas)"),
+            "{}",
+            out.summary
+        );
+        assert!(
+            out.summary
+                .contains("from the organization trail s3://org-trail/AWSLogs/o-abc123def4/"),
+            "{}",
+            out.summary
+        );
+        assert!(!out.summary.contains("LookupEvents keeps 90 days"));
+    });
+}

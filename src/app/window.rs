@@ -36,15 +36,18 @@ pub enum Preset {
     Week,
     Month,
     Quarter,
+    /// Beyond LookupEvents' 90 days: answered by the organization trail when there is one.
+    Year,
 }
 
 impl Preset {
-    pub const ALL: [Preset; 5] = [
+    pub const ALL: [Preset; 6] = [
         Preset::Hour,
         Preset::Day,
         Preset::Week,
         Preset::Month,
         Preset::Quarter,
+        Preset::Year,
     ];
 
     pub fn label(self) -> &'static str {
@@ -54,6 +57,7 @@ impl Preset {
             Preset::Week => "7d",
             Preset::Month => "30d",
             Preset::Quarter => "90d",
+            Preset::Year => "365d",
         }
     }
 
@@ -64,6 +68,7 @@ impl Preset {
             Preset::Week => Duration::days(7),
             Preset::Month => Duration::days(30),
             Preset::Quarter => Duration::days(90),
+            Preset::Year => Duration::days(365),
         }
     }
 
@@ -73,20 +78,21 @@ impl Preset {
     }
 }
 
-/// The window after `window` in the cycle `w` walks: 1h, 24h, 7d, 30d, 90d, then all loaded.
+/// The window after `window` in the cycle `w` walks: 1h, 24h, 7d, 30d, 90d, 365d, then all
+/// loaded.
 pub fn next_window(window: Option<Preset>) -> Option<Preset> {
     match window {
         None => Some(Preset::Hour),
-        Some(Preset::Quarter) => None,
+        Some(Preset::Year) => None,
         Some(p) => Some(p.next()),
     }
 }
 
-/// The window number key `n` chooses directly: 1 is 1h, 2 24h, 3 7d, 4 30d, 5 90d, 6 all
-/// loaded (`Some(None)`); other numbers choose nothing.
+/// The window number key `n` chooses directly: 1 is 1h, 2 24h, 3 7d, 4 30d, 5 90d, 6 365d,
+/// 7 all loaded (`Some(None)`); other numbers choose nothing.
 pub fn numbered_window(n: u8) -> Option<Option<Preset>> {
     match n {
-        6 => Some(None),
+        7 => Some(None),
         n => Preset::ALL
             .get(usize::from(n).checked_sub(1)?)
             .map(|p| Some(*p)),
@@ -117,14 +123,15 @@ mod tests {
     fn w_cycles_through_all_and_number_keys_jump() {
         let mut window = None;
         let mut seen = Vec::new();
-        for _ in 0..6 {
+        for _ in 0..7 {
             window = next_window(window);
             seen.push(window.map_or("all", Preset::label));
         }
-        assert_eq!(seen, ["1h", "24h", "7d", "30d", "90d", "all"]);
+        assert_eq!(seen, ["1h", "24h", "7d", "30d", "90d", "365d", "all"]);
         assert_eq!(numbered_window(2), Some(Some(Preset::Day)));
-        assert_eq!(numbered_window(6), Some(None));
+        assert_eq!(numbered_window(6), Some(Some(Preset::Year)));
+        assert_eq!(numbered_window(7), Some(None));
         assert_eq!(numbered_window(0), None);
-        assert_eq!(numbered_window(7), None);
+        assert_eq!(numbered_window(8), None);
     }
 }

@@ -178,7 +178,12 @@ async fn start(
             ));
         }
     }
-    if span.num_days() > CLOUDTRAIL_DAYS && source.live_events() {
+    if let Some(trail) = source.trail_table().filter(|_| source.live_events()) {
+        notes.push(format!(
+            "Reads came from the organization trail {trail} over the whole window, and from \
+             CloudTrail LookupEvents for the last minutes the trail had not delivered."
+        ));
+    } else if span.num_days() > CLOUDTRAIL_DAYS && source.live_events() {
         notes.push(format!(
             "CloudTrail LookupEvents keeps {CLOUDTRAIL_DAYS} days: reads before {} appear only \
              from --cloudtrail log files.",

@@ -10,6 +10,11 @@ use crate::trail::athena::Question;
 /// it. The trail answers up to this long ago; LookupEvents answers the rest.
 pub const TRAIL_LAG_MINUTES: i64 = 20;
 
+/// Windows that reach further back than this go to the trail (then LookupEvents for the lag);
+/// shorter ones, refreshes included, go to LookupEvents alone, which answers them in a call or
+/// two where a query would take seconds.
+pub const TRAIL_FROM_HOURS: i64 = 6;
+
 /// One question over accounts, regions and a window.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistoryAsk {

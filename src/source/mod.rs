@@ -11,5 +11,5 @@ pub mod snapshot_source;
 
 pub use port::{
     CellError, CellResult, FetchProgress, FetchedPolicy, InventorySource, OnEvents, OnPage,
-    PolicyFetchStats, ResourcePolicies, SourceInfo, SourceKind,
+    PolicyFetchStats, ResourcePolicies, SourceInfo, SourceKind, TrailPart,
 };

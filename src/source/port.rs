@@ -90,6 +90,17 @@ pub struct FetchProgress {
     pub calls_per_sec: f64,
     pub oldest: Option<chrono::DateTime<chrono::Utc>>,
     pub newest: Option<chrono::DateTime<chrono::Utc>>,
+    /// Set when the organization trail (Athena or S3) answered this page rather than
+    /// LookupEvents.
+    pub trail: Option<TrailPart>,
+}
+
+/// The part of a window the organization trail answered: which trail, up to when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrailPart {
+    /// `database.table` for Athena, `s3://bucket/prefix` for the files.
+    pub source: String,
+    pub until: chrono::DateTime<chrono::Utc>,
 }
 
 /// Called with each page of events and the progress so far.

@@ -88,7 +88,15 @@ pub fn page(
         return Vec::new();
     }
     f.events += events.len();
-    f.pages += 1;
+    if let Some(part) = progress.trail {
+        f.trail_events += events.len();
+        f.trail = Some(match f.trail.take() {
+            Some(seen) if seen.until <= part.until => seen,
+            _ => part,
+        });
+    } else {
+        f.pages += 1;
+    }
     f.throttled = f.throttled.max(progress.throttled);
     f.calls_per_sec = progress.calls_per_sec;
     f.oldest = match (f.oldest, progress.oldest) {
@@ -116,12 +124,34 @@ pub fn done(state: &mut State, request: u64, result: Result<(), CellError>) -> V
             level: crate::app::state::NoticeLevel::Warning,
             text: format!("CloudTrail: {e}"),
         });
+    } else if finished && let Some(part) = &f.trail {
+        // Which source answered which part of the window, once it is all in.
+        let warned = state
+            .notice
+            .as_ref()
+            .is_some_and(|n| n.level != crate::app::state::NoticeLevel::Info);
+        if !warned {
+            state.notice = Some(crate::app::state::Notice {
+                level: crate::app::state::NoticeLevel::Info,
+                text: sources_line(f.trail_events, f.events - f.trail_events, part),
+            });
+        }
     }
     if finished {
         state.ev.fetch = None;
         merge_pending(state);
     }
     Vec::new()
+}
+
+/// "N events from the organization trail X up to T, M from LookupEvents after".
+pub fn sources_line(trail: usize, lookup: usize, part: &crate::source::TrailPart) -> String {
+    format!(
+        "Events: {trail} from the organization trail {} up to {} UTC, {lookup} from LookupEvents \
+         after (the trail delivers with a lag)",
+        part.source,
+        part.until.format("%m-%d %H:%M")
+    )
 }
 
 fn merge_pending(state: &mut State) {

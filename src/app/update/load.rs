@@ -207,8 +207,10 @@ pub fn replication_loaded(
                 .find(|e| e.secret.arn == arn)
             {
                 std::sync::Arc::make_mut(&mut entry.secret).replication = Some(status.clone());
-                let findings = rules::check(entry, &state.history, &state.policy, state.now);
-                state.findings.insert(arn.clone(), findings);
+                if state.derive.audit {
+                    let findings = rules::check(entry, &state.history, &state.policy, state.now);
+                    state.findings.insert(arn.clone(), findings);
+                }
             }
             state.replication.insert(arn, status);
             if matches!(
@@ -251,8 +253,12 @@ fn rejoin(state: &mut State) {
         let events = state.events.events.clone();
         panes::index(state, events);
     }
-    state.search = SearchIndex::build(&state.inventory.entries, &state.account_names);
-    audit_all(state);
+    if state.derive.search {
+        state.search = SearchIndex::build(&state.inventory.entries, &state.account_names);
+    }
+    if state.derive.audit {
+        audit_all(state);
+    }
     sort_and_select(state, selected);
 }
 

@@ -10,7 +10,12 @@ pub fn rebuild_rows(state: &mut State) {
 }
 
 pub fn sort_and_select(state: &mut State, selected_arn: Option<String>) {
-    let mut matches = state.search.matches(&state.filter);
+    // Without a search index (a headless command), every entry is a match.
+    let mut matches = if state.derive.search {
+        state.search.matches(&state.filter)
+    } else {
+        (0..state.inventory.entries.len()).map(|i| (i, 0)).collect()
+    };
     let entries = &state.inventory.entries;
     let ctx = state.ctx();
     let (column, descending) = (state.sort.column, state.sort.descending);

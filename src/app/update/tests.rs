@@ -498,6 +498,76 @@ fn live_fetch_pages_land_when_it_ends_and_esc_keeps_what_arrived() {
 }
 
 #[test]
+fn a_fetch_the_trail_answered_says_which_source_covered_what() {
+    let mut state = fixtures::loaded_state(3, now());
+    state.live_events = true;
+    let arn = state.inventory.entries[0].secret.arn.clone();
+    let effects = super::events::start_fetch(&mut state, now() - chrono::Duration::days(90), now());
+    let requests: Vec<u64> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::FetchEvents { request, .. } => Some(*request),
+            _ => None,
+        })
+        .collect();
+    let until = now() - chrono::Duration::minutes(20);
+    let from_trail = crate::source::FetchProgress {
+        trail: Some(crate::source::TrailPart {
+            source: "trails.org".into(),
+            until,
+        }),
+        ..Default::default()
+    };
+    for (i, request) in requests.iter().enumerate() {
+        let id = format!("t{i}");
+        let page = |events, progress| Msg::EventsPage {
+            request: *request,
+            events,
+            progress,
+        };
+        update(
+            &mut state,
+            page(vec![read_event(&id, &arn)], from_trail.clone()),
+        );
+        let f = state.ev.fetch.as_ref().unwrap();
+        assert_eq!(
+            (f.trail_events, f.pages),
+            (i + 1, i),
+            "trail pages are not LookupEvents'"
+        );
+        assert_eq!(
+            f.trail.as_ref().map(|t| t.source.as_str()),
+            Some("trails.org")
+        );
+        update(
+            &mut state,
+            page(
+                vec![read_event(&format!("l{i}"), &arn)],
+                crate::source::FetchProgress::default(),
+            ),
+        );
+        update(
+            &mut state,
+            Msg::EventsDone {
+                request: *request,
+                cell: Cell::new(fixtures::ACCOUNT, "us-east-1"),
+                result: Ok(()),
+            },
+        );
+    }
+    let notice = state.notice.clone().expect("the sources are said");
+    assert_eq!(
+        notice.text,
+        format!(
+            "Events: 2 from the organization trail trails.org up to {} UTC, 2 from \
+             LookupEvents after (the trail delivers with a lag)",
+            until.format("%m-%d %H:%M")
+        )
+    );
+    assert_eq!(state.events.events.len(), 4);
+}
+
+#[test]
 fn log_files_alone_open_on_the_events_they_hold() {
     let info = crate::source::SourceInfo {
         kind: crate::source::SourceKind::LogFiles("./AWSLogs".into()),

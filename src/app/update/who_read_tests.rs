@@ -93,12 +93,14 @@ fn w_narrows_the_readers_to_the_window_and_a_three_day_old_read_drops_out_at_24h
         (state.ev.readers[0].reads, state.ev.readers[0].denied),
         (1, 1)
     );
-    // The number keys choose a window directly: 3 is 7d, 6 everything loaded.
+    // The number keys choose a window directly: 3 is 7d, 6 365d, 7 everything loaded.
     update(&mut state, Msg::Action(Action::Pick(3)));
     assert_eq!(labels(&state), ["ops", "old-batch"]);
     update(&mut state, Msg::Action(Action::Pick(2)));
     assert_eq!(labels(&state), ["ops"]);
     update(&mut state, Msg::Action(Action::Pick(6)));
+    assert_eq!(state.ev.preset, Some(Preset::Year));
+    update(&mut state, Msg::Action(Action::Pick(7)));
     assert_eq!(state.ev.preset, None);
     assert_eq!(state.view, View::WhoRead, "the keys never leave the pane");
 }

@@ -3,6 +3,7 @@
 //! every asked (account, region), and records what each query covered.
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
@@ -11,7 +12,7 @@ use futures::future::BoxFuture;
 
 use super::athena::{self, Trail};
 use super::s3_trail::{self, S3Trail};
-use super::source::AwsSource;
+use super::source::{AwsSource, StoreMap, open_store};
 use crate::source::history::{HistoryAnswer, HistoryAsk, QueryStat, S3Stats, TRAIL_LAG_MINUTES};
 use crate::store::{EvidenceStore, missing};
 use crate::trail::AccessEvent;
@@ -31,37 +32,76 @@ fn cache_key(table: &str, question: &Question, errors_only: bool) -> String {
 
 type Stores = Vec<(String, Arc<Mutex<EvidenceStore>>)>;
 
+/// What asking the organization trail needs, apart from the source: a runbook's executor
+/// holds one.
+#[derive(Clone)]
+pub struct TrailAccess {
+    trail: Option<Trail>,
+    s3_trail: Option<S3Trail>,
+    state_dir: PathBuf,
+    stores: Arc<StoreMap>,
+}
+
 impl AwsSource {
+    /// Access to the organization trail, when the source has one (Athena or S3).
+    pub(super) fn trail_access(&self) -> Option<TrailAccess> {
+        (self.trail.is_some() || self.s3_trail.is_some()).then(|| TrailAccess {
+            trail: self.trail.clone(),
+            s3_trail: self.s3_trail.clone(),
+            state_dir: self.state_dir.clone(),
+            stores: self.stores.clone(),
+        })
+    }
+
+    /// A question over the asked accounts and regions (none asked: every one the source reads).
     pub(super) fn trail_history_of(
         &self,
-        ask: HistoryAsk,
+        mut ask: HistoryAsk,
     ) -> BoxFuture<'static, Result<HistoryAnswer, String>> {
-        let accounts: Vec<String> = if ask.accounts.is_empty() {
-            self.profiles.iter().map(|p| p.account.id.clone()).collect()
-        } else {
-            ask.accounts.clone()
-        };
-        let regions: Vec<String> = if ask.regions.is_empty() {
+        if ask.accounts.is_empty() {
+            ask.accounts = self.profiles.iter().map(|p| p.account.id.clone()).collect();
+        }
+        if ask.regions.is_empty() {
             let all: BTreeSet<String> = self.cells().into_iter().map(|c| c.region).collect();
-            all.into_iter().collect()
-        } else {
-            ask.regions.clone()
-        };
+            ask.regions = all.into_iter().collect();
+        }
+        match self.trail_access() {
+            Some(access) => access.ask(ask),
+            None => futures::future::ready(Err(
+                "no organization trail: pass --athena TABLE or --cloudtrail s3://...".into(),
+            ))
+            .boxed(),
+        }
+    }
+}
+
+impl TrailAccess {
+    /// `database.table` for Athena, `s3://bucket/prefix` for the files.
+    pub fn source(&self) -> String {
+        match (&self.trail, &self.s3_trail) {
+            (Some(t), _) => {
+                let r = t.opts.table_ref();
+                format!("{}.{}", r.database, r.table)
+            }
+            (None, Some(s3)) => format!("s3://{}/{}", s3.bucket, s3.prefix),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// A question over `ask.accounts` and `ask.regions` (both given), through Athena with the
+    /// evidence store in front, or the files in S3.
+    pub fn ask(&self, ask: HistoryAsk) -> BoxFuture<'static, Result<HistoryAnswer, String>> {
+        let accounts = ask.accounts.clone();
+        let regions = ask.regions.clone();
         let Some(trail) = self.trail.clone() else {
             return match self.s3_trail.clone() {
                 Some(s3) => async move { from_s3(s3, ask, accounts, regions).await }.boxed(),
-                None => async {
-                    Err(
-                        "no organization trail: pass --athena TABLE or --cloudtrail s3://..."
-                            .into(),
-                    )
-                }
-                .boxed(),
+                None => futures::future::ready(Err("no organization trail".to_string())).boxed(),
             };
         };
         let mut stores: Stores = Vec::new();
         for account in &accounts {
-            match self.store(account) {
+            match open_store(&self.stores, &self.state_dir, account) {
                 Ok(s) => stores.push((account.clone(), s)),
                 Err(e) => return futures::future::ready(Err(e.to_string())).boxed(),
             }

@@ -77,15 +77,7 @@ impl InventorySource for AwsSource {
     }
 
     fn trail_table(&self) -> Option<String> {
-        let athena = self.trail.as_ref().map(|t| {
-            let r = t.opts.table_ref();
-            format!("{}.{}", r.database, r.table)
-        });
-        athena.or_else(|| {
-            self.s3_trail
-                .as_ref()
-                .map(|t| format!("s3://{}/{}", t.bucket, t.prefix))
-        })
+        self.trail_access().map(|t| t.source())
     }
 
     fn trail_history(
@@ -112,10 +104,55 @@ impl InventorySource for AwsSource {
         }
         let trail = self.trails.get(&cell).cloned();
         let store = self.store(&cell.account);
+        // With the organization trail (Athena or S3), the trail answers the window up to the
+        // minutes it has not delivered yet, and LookupEvents only those: the TUI's views, the
+        // review and the incident evidence read long windows at the trail's cost. Short
+        // windows and refreshes go to LookupEvents alone.
+        let now = chrono::Utc::now();
+        let reach = chrono::Duration::hours(crate::source::history::TRAIL_FROM_HOURS);
+        let history = (self.trail_table().is_some() && start < now - reach).then(|| {
+            self.trail_history_of(crate::source::history::HistoryAsk {
+                question: crate::trail::athena::Question::Window,
+                accounts: vec![cell.account.clone()],
+                regions: vec![cell.region.clone()],
+                start,
+                end,
+                errors_only: false,
+                now,
+            })
+        });
         async move {
             let (client, limiter) =
                 trail.ok_or_else(|| CellError::failed("no CloudTrail client for this cell"))?;
             let store = store?;
+            let mut start = start;
+            let mut trail_failed = None;
+            if let Some(history) = history {
+                match history.await {
+                    Ok(answer) => {
+                        tracing::info!(
+                            cell = %format!("{} {}", cell.account, cell.region),
+                            trail = %answer.table,
+                            events = answer.events.len(),
+                            queries = answer.queries.len(),
+                            "events from the organization trail up to {}",
+                            answer.covered_end
+                        );
+                        let until = answer.covered_end;
+                        let progress = trail_progress(&answer.events, answer.table, until);
+                        on_page(answer.events, progress);
+                        start = start.max(until);
+                        if start >= end {
+                            return Ok(());
+                        }
+                    }
+                    // LookupEvents still answers its 90 days; the failure is reported after.
+                    Err(why) => {
+                        tracing::warn!(cell = %format!("{} {}", cell.account, cell.region), "organization trail: {why}");
+                        trail_failed = Some(why);
+                    }
+                }
+            }
             let forward = move |events: Vec<crate::trail::AccessEvent>,
                                 p: &cloudtrail::Progress| {
                 on_page(
@@ -128,6 +165,7 @@ impl InventorySource for AwsSource {
                         calls_per_sec: p.calls_per_sec,
                         oldest: p.oldest,
                         newest: p.newest,
+                        trail: None,
                     },
                 )
             };
@@ -142,8 +180,13 @@ impl InventorySource for AwsSource {
                 &forward,
                 &cancel,
             )
-            .await
-            .map(|_| ())
+            .await?;
+            match trail_failed {
+                Some(why) => Err(CellError::failed(format!(
+                    "the organization trail did not answer ({why}); LookupEvents answered its 90 days"
+                ))),
+                None => Ok(()),
+            }
         }
         .boxed()
     }
@@ -204,3 +247,18 @@ async fn list_cell(
 
 #[cfg(test)]
 mod tests;
+
+/// The progress of a page the organization trail answered.
+fn trail_progress(
+    events: &[crate::trail::AccessEvent],
+    source: String,
+    until: chrono::DateTime<chrono::Utc>,
+) -> FetchProgress {
+    FetchProgress {
+        events: events.len(),
+        oldest: events.iter().map(|e| e.time).min(),
+        newest: events.iter().map(|e| e.time).max(),
+        trail: Some(crate::source::TrailPart { source, until }),
+        ..Default::default()
+    }
+}

@@ -38,7 +38,7 @@ impl AwsSource {
             clients: self.clients.clone(),
             trails: HashMap::new(),
             state_dir: self.state_dir.clone(),
-            stores: std::sync::Mutex::new(HashMap::new()),
+            stores: Default::default(),
             permits: self.permits.clone(),
             notes: Vec::new(),
             problems: Vec::new(),

@@ -29,6 +29,28 @@ impl Profile {
 }
 
 // Fields are pub(super): the policy, drill and runbook files build and read sources too.
+/// Each account's evidence store, opened once.
+pub(super) type StoreMap = std::sync::Mutex<HashMap<String, Arc<std::sync::Mutex<EvidenceStore>>>>;
+
+/// The account's evidence store from `stores`, opened in `state_dir` the first time.
+pub(super) fn open_store(
+    stores: &StoreMap,
+    state_dir: &std::path::Path,
+    account: &str,
+) -> Result<Arc<std::sync::Mutex<EvidenceStore>>, CellError> {
+    let mut stores = stores
+        .lock()
+        .map_err(|_| CellError::failed("evidence store lock poisoned"))?;
+    if let Some(s) = stores.get(account) {
+        return Ok(s.clone());
+    }
+    let store =
+        EvidenceStore::open(state_dir, account).map_err(|e| CellError::failed(e.to_string()))?;
+    let store = Arc::new(std::sync::Mutex::new(store));
+    stores.insert(account.to_string(), store.clone());
+    Ok(store)
+}
+
 pub struct AwsSource {
     pub(super) label: String,
     pub(super) profiles: Vec<Profile>,
@@ -36,7 +58,7 @@ pub struct AwsSource {
     pub(super) clients: HashMap<Cell, aws_sdk_secretsmanager::Client>,
     pub(super) trails: HashMap<Cell, (aws_sdk_cloudtrail::Client, rate_limit::RateLimiter)>,
     pub(super) state_dir: std::path::PathBuf,
-    pub(super) stores: std::sync::Mutex<HashMap<String, Arc<std::sync::Mutex<EvidenceStore>>>>,
+    pub(super) stores: Arc<StoreMap>,
     /// Cells listing at once (the fan-out bound).
     pub(super) permits: Arc<tokio::sync::Semaphore>,
     /// Said once when the source opens (accounts left out, regions skipped).
@@ -78,7 +100,7 @@ impl AwsSource {
             clients,
             trails,
             state_dir,
-            stores: std::sync::Mutex::new(HashMap::new()),
+            stores: Arc::default(),
             permits: Arc::new(tokio::sync::Semaphore::new(super::options::DEFAULT_CELLS)),
             notes: Vec::new(),
             problems: Vec::new(),
@@ -114,18 +136,7 @@ impl AwsSource {
         &self,
         account: &str,
     ) -> Result<Arc<std::sync::Mutex<EvidenceStore>>, CellError> {
-        let mut stores = self
-            .stores
-            .lock()
-            .map_err(|_| CellError::failed("evidence store lock poisoned"))?;
-        if let Some(s) = stores.get(account) {
-            return Ok(s.clone());
-        }
-        let store = EvidenceStore::open(&self.state_dir, account)
-            .map_err(|e| CellError::failed(e.to_string()))?;
-        let store = Arc::new(std::sync::Mutex::new(store));
-        stores.insert(account.to_string(), store.clone());
-        Ok(store)
+        open_store(&self.stores, &self.state_dir, account)
     }
 
     pub fn client(&self, cell: &Cell) -> Option<&aws_sdk_secretsmanager::Client> {

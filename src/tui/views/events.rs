@@ -60,9 +60,19 @@ pub fn progress_line(state: &State) -> Option<String> {
     } else {
         "starting".into()
     };
+    let trail = match &f.trail {
+        Some(part) => format!(
+            "{} from {} up to {} UTC, then LookupEvents: ",
+            f.trail_events,
+            part.source,
+            part.until.format("%m-%d %H:%M")
+        ),
+        None => String::new(),
+    };
     Some(format!(
-        "Fetching CloudTrail: {} events, {} pages, {rate}, covering {span} UTC · Esc cancels",
-        f.events, f.pages
+        "Fetching CloudTrail: {trail}{} events, {} pages, {rate}, covering {span} UTC · Esc cancels",
+        f.events - f.trail_events,
+        f.pages
     ))
 }
 
@@ -192,3 +202,34 @@ fn last_column(e: &AccessEvent, mentions: &[Mention], width: usize) -> String {
 }
 
 pub use crate::trail::secret_ref::short_name;
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::progress_line;
+    use crate::app::state::Fetching;
+    use crate::source::TrailPart;
+
+    #[test]
+    fn the_progress_line_says_what_the_trail_answered_and_what_lookup_events_does() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap();
+        let mut state = crate::testing::fixtures::empty_state(now);
+        state.ev.fetch = Some(Fetching {
+            requests: vec![1],
+            events: 1_250,
+            trail_events: 1_200,
+            pages: 1,
+            trail: Some(TrailPart {
+                source: "trails.org".into(),
+                until: now - chrono::Duration::minutes(20),
+            }),
+            ..Default::default()
+        });
+        assert_eq!(
+            progress_line(&state).unwrap(),
+            "Fetching CloudTrail: 1200 from trails.org up to 11-20 11:40 UTC, then \
+             LookupEvents: 50 events, 1 pages, starting, covering … UTC · Esc cancels"
+        );
+    }
+}

@@ -13,7 +13,7 @@ use crate::trail::AccessEvent;
 use crate::trail::analysis::Reader;
 use crate::tui::theme::Theme;
 
-pub const HINT: &str = "↑↓ principal  w or 1-6 window  Enter/p its secrets  Esc back  ? help";
+pub const HINT: &str = "↑↓ principal  w or 1-7 window  Enter/p its secrets  Esc back  ? help";
 
 pub fn heading(state: &State) -> String {
     let name = state

@@ -29,6 +29,8 @@ struct Inner {
     default_region: String,
     secrets: Mutex<HashMap<Cell, aws_sdk_secretsmanager::Client>>,
     trails: Mutex<HashMap<Cell, (aws_sdk_cloudtrail::Client, RateLimiter)>>,
+    /// The organization trail, when the source has one.
+    history: Option<crate::source::aws::history::TrailAccess>,
 }
 
 /// One resolved profile: its account id, SDK config, and why it could not be resolved.
@@ -68,6 +70,7 @@ impl AwsSource {
                 default_region,
                 secrets: Mutex::new(self.clients.clone()),
                 trails: Mutex::new(self.trails.clone()),
+                history: self.trail_access(),
             }),
         }
     }
@@ -103,6 +106,11 @@ pub(super) fn current_version(out: &DescribeSecretOutput) -> Option<&str> {
 }
 
 impl AwsExecutor {
+    /// The organization trail, when the source has one.
+    pub(super) fn history(&self) -> Option<&crate::source::aws::history::TrailAccess> {
+        self.inner.history.as_ref()
+    }
+
     /// The accounts and default region runbook calls go to, as the run names its target.
     pub(super) fn target_label(&self) -> String {
         let ids: Vec<&str> = self.inner.accounts.iter().map(|a| a.id.as_str()).collect();

@@ -23,9 +23,6 @@ use crate::runbook::engine::StepError;
 use crate::runbook::values::parse_duration_secs;
 use crate::source::aws::convert::time;
 
-/// LookupEvents keeps this many days of management events.
-const LOOKUP_EVENTS_DAYS: u64 = 90;
-
 pub(super) async fn run(
     exec: &AwsExecutor,
     query: QueryKind,
@@ -160,9 +157,9 @@ async fn who_read(
     let places = reads::places(&described, include_replicas);
     let end = Utc::now();
     let start = end.checked_sub_signed(span).ok_or_else(not_a_duration)?;
-    // LookupEvents holds 90 days; older start times only risk an InvalidTimeRange answer.
-    let kept = end - TimeDelta::days(LOOKUP_EVENTS_DAYS as i64);
-    let lookup = reads::lookup(exec, &places, start.max(kept), end).await;
+    // LookupEvents holds 90 days (older start times only risk an InvalidTimeRange answer);
+    // the organization trail, when there is one, answers the rest.
+    let lookup = reads::lookup(exec, &places, start, end).await;
     let unavailable = lookup.unavailable_lines();
     if lookup.searched.is_empty() {
         return Err(StepError {
@@ -204,8 +201,12 @@ async fn who_read(
             regions.join(", ")
         ));
     }
-    if secs > LOOKUP_EVENTS_DAYS * 86_400 {
-        summary.push_str("; LookupEvents keeps 90 days, older reads need the trail's log files");
+    match &lookup.trail {
+        Some(trail) => summary.push_str(&format!("; {}", trail.line())),
+        None if secs > reads::LOOKUP_EVENTS_DAYS as u64 * 86_400 => summary.push_str(
+            "; LookupEvents keeps 90 days, older reads need the organization trail (--athena)",
+        ),
+        None => {}
     }
     let value = json!({
         "since": rfc3339(start.trunc_subsecs(0)),

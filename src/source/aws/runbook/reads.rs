@@ -4,7 +4,7 @@
 
 use std::sync::{Mutex, PoisonError};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use tokio_util::sync::CancellationToken;
 
 use super::executor::{AwsExecutor, Described, arn_in_region};
@@ -12,7 +12,12 @@ use super::step_error::concise;
 use crate::domain::{Cell, CellHealth, Rotation, Secret};
 use crate::source::CellError;
 use crate::source::aws::cloudtrail::{self, Progress, Query};
+use crate::source::history::{HistoryAsk, TRAIL_FROM_HOURS};
 use crate::trail::AccessEvent;
+use crate::trail::athena::Question;
+
+/// LookupEvents keeps this many days of management events.
+pub(super) const LOOKUP_EVENTS_DAYS: i64 = 90;
 use crate::trail::analysis::EventIndex;
 
 /// One region of the secret and the secret's ARN there.
@@ -48,6 +53,8 @@ pub(super) struct Lookup {
     pub searched: Vec<String>,
     /// Regions whose events could not be read, and why.
     pub unavailable: Vec<(String, CellError)>,
+    /// The organization trail's part, when the executor has a trail and the window is long.
+    pub trail: Option<TrailAnswer>,
 }
 
 impl Lookup {
@@ -75,29 +82,110 @@ impl Lookup {
 
 /// Every Secrets Manager event naming the secret in `[start, end]`, region by region in
 /// parallel. A region that cannot be read is reported in `unavailable`, the others still count.
+/// With the organization trail (`--athena`, `--cloudtrail s3://`), a window that reaches back
+/// further than a few hours is answered by the trail up to its delivery lag, and LookupEvents
+/// answers the rest; without it, LookupEvents answers its last 90 days.
 pub(super) async fn lookup(
     exec: &AwsExecutor,
     places: &[Place],
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> Lookup {
-    let results =
-        futures::future::join_all(places.iter().map(|p| lookup_one(exec, p, start, end))).await;
     let mut lookup = Lookup {
         events: Vec::new(),
         searched: Vec::new(),
         unavailable: Vec::new(),
+        trail: None,
     };
+    let mut from = start.max(end - TimeDelta::days(LOOKUP_EVENTS_DAYS));
+    let reach = TimeDelta::hours(TRAIL_FROM_HOURS);
+    if let (Some(access), Some(first)) = (exec.history(), places.first())
+        && start < end - reach
+    {
+        let ask = HistoryAsk {
+            question: Question::Secret {
+                secret: first.arn.clone(),
+            },
+            accounts: vec![first.cell.account.clone()],
+            regions: places.iter().map(|p| p.cell.region.clone()).collect(),
+            start,
+            end,
+            errors_only: false,
+            now: Utc::now(),
+        };
+        lookup.trail = Some(match access.ask(ask).await {
+            Ok(answer) => {
+                from = answer.covered_end.max(start);
+                lookup.events = answer.events;
+                TrailAnswer::Covered {
+                    source: answer.table,
+                    until: answer.covered_end,
+                    events: lookup.events.len(),
+                }
+            }
+            Err(why) => TrailAnswer::Failed {
+                source: access.source(),
+                why,
+            },
+        });
+        if from >= end {
+            lookup.searched = places.iter().map(|p| p.cell.region.clone()).collect();
+            return lookup;
+        }
+    }
+    let results =
+        futures::future::join_all(places.iter().map(|p| lookup_one(exec, p, from, end))).await;
+    let trail_answered = matches!(lookup.trail, Some(TrailAnswer::Covered { .. }));
     for (place, result) in places.iter().zip(results) {
         match result {
             Ok(events) => {
                 lookup.events.extend(events);
                 lookup.searched.push(place.cell.region.clone());
             }
+            // The trail answered this region's window but the last minutes: still searched.
+            Err(error) if trail_answered => {
+                lookup.searched.push(place.cell.region.clone());
+                lookup.unavailable.push((place.cell.region.clone(), error));
+            }
             Err(error) => lookup.unavailable.push((place.cell.region.clone(), error)),
         }
     }
+    let mut seen = std::collections::HashSet::new();
+    lookup.events.retain(|e| seen.insert(e.event_id.clone()));
     lookup
+}
+
+/// What the organization trail said, when the executor has one.
+pub(super) enum TrailAnswer {
+    Covered {
+        source: String,
+        until: DateTime<Utc>,
+        events: usize,
+    },
+    Failed {
+        source: String,
+        why: String,
+    },
+}
+
+impl TrailAnswer {
+    /// One clause for the operator: what the trail covered, or why it did not.
+    pub fn line(&self) -> String {
+        match self {
+            TrailAnswer::Covered {
+                source,
+                until,
+                events,
+            } => format!(
+                "{events} event(s) from the organization trail {source} up to {} UTC, \
+                 LookupEvents after",
+                until.format("%Y-%m-%d %H:%M")
+            ),
+            TrailAnswer::Failed { source, why } => format!(
+                "the organization trail {source} did not answer ({why}): LookupEvents' 90 days only"
+            ),
+        }
+    }
 }
 
 async fn lookup_one(
