@@ -139,6 +139,8 @@ pub struct EventsView {
 pub struct Derive {
     pub search: bool,
     pub audit: bool,
+    /// Joins while cells load, so the table grows on screen; a headless command joins once.
+    pub progress: bool,
 }
 
 impl Default for Derive {
@@ -146,6 +148,7 @@ impl Default for Derive {
         Derive {
             search: true,
             audit: true,
+            progress: true,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `strongroom inventory`: every secret of the loaded cells as a table, JSON or CSV.
 //! Exit 0, or 2 when a cell (or a record) could not be read.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use super::open::Loaded;
@@ -18,17 +18,25 @@ pub async fn run(loaded: Loaded, format: Format) -> color_eyre::Result<ExitCode>
         problems,
     } = loaded;
     warn(&state, &problems);
-    // Nothing is searched here, and only the table's and CSV's AUDIT column needs findings.
+    // Nothing is searched or watched here (one join when every cell is in), and only the
+    // table's and CSV's AUDIT column needs findings.
     state.derive = Derive {
         search: false,
         audit: format != Format::Json,
+        progress: false,
     };
     run_to_completion(&mut state, source).await;
     match format {
         Format::Table => print!("{}", report::inventory::table(&state)),
         Format::Json => {
+            // Indented for a person at a terminal, compact for a pipe or a file.
+            let terminal = std::io::stdout().is_terminal();
             let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-            report::inventory::write_json(&state, &mut stdout)?;
+            if terminal {
+                report::inventory::write_json_pretty(&state, &mut stdout)?;
+            } else {
+                report::inventory::write_json(&state, &mut stdout)?;
+            }
             stdout.flush()?;
         }
         Format::Csv => print!("{}", report::inventory::csv(&state)?),

@@ -145,10 +145,77 @@ fn secret<'a>(entry: &'a Entry, state: &'a State) -> SecretOut<'a> {
     }
 }
 
-/// Written as it is serialised: an organization's inventory is tens of megabytes of JSON, not
-/// worth holding as one string.
-pub fn write_json(state: &State, out: impl std::io::Write) -> serde_json::Result<()> {
+/// Indented for a person at a terminal; written as it is serialised (an organization's
+/// inventory is tens of megabytes, not worth holding as one string).
+pub fn write_json_pretty(state: &State, out: impl std::io::Write) -> serde_json::Result<()> {
     serde_json::to_writer_pretty(out, &build(state))
+}
+
+/// Compact, for a pipe or a file: the same document as [`write_json_pretty`] without the
+/// indentation. An organization's 40,000 secrets are serialised in parallel, a slice of rows
+/// per core, each slice to its own buffer, and written in order.
+pub fn write_json(state: &State, out: impl std::io::Write) -> std::io::Result<()> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let per = state.rows.len().div_ceil(threads).max(JSON_SLICE_MIN);
+    write_json_sliced(state, out, per)
+}
+
+/// [`write_json`] with `per` rows a thread.
+fn write_json_sliced(
+    state: &State,
+    mut out: impl std::io::Write,
+    per: usize,
+) -> std::io::Result<()> {
+    #[derive(Serialize)]
+    struct Head<'a> {
+        generated_at: DateTime<Utc>,
+        source: &'a str,
+        cells: Vec<CellOut>,
+    }
+    let head = serde_json::to_string(&Head {
+        generated_at: state.now,
+        source: &state.source.label,
+        cells: cells(state),
+    })?;
+    // `{"generated_at":...,"source":...,"cells":[...]` then `,"secrets":[` rows `]}`.
+    out.write_all(head.trim_end_matches('}').as_bytes())?;
+    out.write_all(b",\"secrets\":[")?;
+    let slices: Vec<serde_json::Result<Vec<u8>>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = state
+            .rows
+            .chunks(per.max(1))
+            .map(|rows| scope.spawn(move || json_rows(state, rows)))
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err(serde::ser::Error::custom("a JSON writer panicked")))
+            })
+            .collect()
+    });
+    for (i, slice) in slices.into_iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        out.write_all(&slice?)?;
+    }
+    out.write_all(b"]}")
+}
+
+/// Below this many rows one thread writes them all.
+const JSON_SLICE_MIN: usize = 2_000;
+
+/// The rows as JSON objects separated by commas (no brackets).
+fn json_rows(state: &State, rows: &[usize]) -> serde_json::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(rows.len() * 1_100);
+    for (n, &i) in rows.iter().enumerate() {
+        if n > 0 {
+            buf.push(b',');
+        }
+        serde_json::to_writer(&mut buf, &secret(&state.inventory.entries[i], state))?;
+    }
+    Ok(buf)
 }
 
 /// Every column, one row per secret; every cell is safe for a terminal and a spreadsheet.
@@ -228,4 +295,41 @@ pub fn failures(state: &State) -> Vec<String> {
         .into_iter()
         .map(|(reason, places)| format!("strongroom: {reason} [{}]", places.join("; ")))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn compact_json_written_in_slices_is_the_pretty_document() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap();
+        let state = crate::testing::fixtures::loaded_state(25, now);
+        assert!(state.rows.len() > 7, "{} rows", state.rows.len());
+        let mut pretty = Vec::new();
+        write_json_pretty(&state, &mut pretty).unwrap();
+        let pretty: serde_json::Value = serde_json::from_slice(&pretty).unwrap();
+        for per in [1, 7, state.rows.len(), JSON_SLICE_MIN] {
+            let mut compact = Vec::new();
+            write_json_sliced(&state, &mut compact, per).unwrap();
+            assert!(!compact.contains(&b'\n'), "one line");
+            let compact: serde_json::Value = serde_json::from_slice(&compact)
+                .unwrap_or_else(|e| panic!("{per} rows a slice: {e}"));
+            assert_eq!(compact, pretty, "{per} rows a slice");
+        }
+        let names: Vec<&str> = pretty["secrets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap())
+            .collect();
+        let expected: Vec<&str> = state
+            .rows
+            .iter()
+            .map(|&i| state.inventory.entries[i].secret.name.as_str())
+            .collect();
+        assert_eq!(names, expected, "in the table's order");
+    }
 }

@@ -119,7 +119,7 @@ pub fn cell_loaded(
         && state
             .last_join
             .is_some_and(|t| at - t < chrono::Duration::milliseconds(JOIN_EVERY_MS));
-    if loading && (state.unjoined_cells < batch || recent) {
+    if loading && (!state.derive.progress || state.unjoined_cells < batch || recent) {
         return Vec::new();
     }
     state.unjoined_cells = 0;
