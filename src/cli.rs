@@ -113,6 +113,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub policy: Option<PathBuf>,
 
+    /// The team's secrets registry (TOML). Default: <config dir>/registry.toml if present.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub registry: Option<PathBuf>,
+
     /// Allow AWS writes (each still needs a preview and a typed confirmation).
     #[arg(long, global = true)]
     pub allow_write: bool,
@@ -127,6 +131,18 @@ pub enum Command {
     Inventory {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+    },
+    /// Check the loaded secrets against the registry for one environment, for CI: every
+    /// required secret exists, is not being deleted, has an AWSCURRENT version, carries the
+    /// required tags, rotates often enough and is replicated where declared; forbidden ones are
+    /// absent. No value is read. Exit 0 all hold, 1 something is missing or wrong, 2 the check
+    /// could not be made.
+    Verify {
+        /// The environment to check (one of the registry's `environments`).
+        #[arg(long)]
+        env: String,
+        #[arg(long, value_enum, default_value_t = VerifyFormat::Table)]
+        format: VerifyFormat,
     },
     /// Evaluate the compliance rules and print the findings.
     /// Exit 0 when nothing reaches --fail-on, 1 when something does, 2 on errors.
@@ -366,6 +382,14 @@ pub enum SnapshotCommand {
         #[arg(long, short, value_name = "FILE")]
         output: PathBuf,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VerifyFormat {
+    Table,
+    Json,
+    Junit,
+    Sarif,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -12,6 +12,7 @@ pub mod drill;
 pub mod drive;
 pub mod incident;
 pub mod logging;
+pub mod registry;
 pub mod report;
 pub mod review;
 pub mod runbook;

@@ -16,6 +16,7 @@ pub mod runbook;
 mod runs;
 pub mod snapshot;
 pub mod trail;
+pub mod verify;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -32,6 +33,9 @@ pub async fn dispatch(
     match &cli.command {
         None => console::run(loaded().await?, cli.demo, state_dir, config_dir).await,
         Some(Command::Inventory { format }) => inventory::run(loaded().await?, *format).await,
+        Some(Command::Verify { env, format }) => {
+            verify::run(&cli, loaded, config_dir, env, *format).await
+        }
         Some(Command::Audit { format, fail_on }) => {
             audit::run(loaded().await?, *format, *fail_on).await
         }

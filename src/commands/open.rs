@@ -74,6 +74,7 @@ fn purpose(cli: &Cli) -> &'static str {
         Some(Command::Drill(_)) => "drill",
         Some(Command::Review { .. }) => "review",
         Some(Command::Trail { .. }) => "trail",
+        Some(Command::Verify { .. }) => "verify",
     }
 }
 

@@ -8,3 +8,4 @@ pub mod incident;
 pub mod inventory;
 pub mod review;
 pub mod runbook_plan;
+pub mod verify;

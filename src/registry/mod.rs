@@ -1,0 +1,12 @@
+//! The team's secrets registry: which secrets must exist in each environment, how often they
+//! rotate, where they are replicated, and who may read them; and the checks an inventory is
+//! held to against it (`strongroom verify`). No value is ever read: every check is made from
+//! what ListSecrets and DescribeSecret say.
+
+mod check;
+mod file;
+mod template;
+
+pub use check::{Check, CheckKind, Status, Verification, verify};
+pub use file::{KeyDecl, Presence, Registry, RegistryError, load, parse};
+pub use template::Template;

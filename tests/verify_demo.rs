@@ -1,0 +1,90 @@
+//! `strongroom verify` on the bundled demo with the example registry in `assets/`, as the
+//! README shows it: what holds in prod, what does not, and the exit code a CI job sees.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn verify(env: &str) -> (i32, Value) {
+    let state = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("strongroom")
+        .unwrap()
+        .args(["--demo", "--registry", "assets/registry.example.toml"])
+        .arg("--state-dir")
+        .arg(state.path())
+        .args(["verify", "--env", env, "--format", "json"])
+        .output()
+        .unwrap();
+    let doc = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code().unwrap_or(-1), doc)
+}
+
+fn check<'a>(doc: &'a Value, key: &str, kind: &str) -> &'a Value {
+    doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["key"] == key && c["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} check of {key}"))
+}
+
+#[test]
+fn the_demo_fleet_against_the_example_registry() {
+    let (code, prod) = verify("prod");
+    assert_eq!(code, 1, "prod misses a required secret");
+    assert_eq!(
+        check(&prod, "payments/adyen-hmac-key", "exists")["status"],
+        "fail"
+    );
+    let jwt = check(&prod, "identity/jwt-signing-key", "replicated");
+    assert_eq!(jwt["status"], "fail");
+    assert!(
+        jwt["detail"]
+            .as_str()
+            .unwrap()
+            .contains("ap-southeast-2 Failed"),
+        "{jwt}"
+    );
+    assert_eq!(
+        check(&prod, "identity/jwt-signing-key", "dual-publish")["status"],
+        "pass"
+    );
+    assert_eq!(
+        check(&prod, "identity/saml-signing-key", "rotation")["status"],
+        "fail"
+    );
+    // Retired and scheduled for deletion: forbidden, and absent for the registry's purpose.
+    assert_eq!(
+        check(&prod, "billing/braintree-private-key", "forbidden")["status"],
+        "pass"
+    );
+    for kind in [
+        "exists",
+        "not-deleted",
+        "current-version",
+        "tags",
+        "rotation",
+        "replicated",
+    ] {
+        assert_eq!(
+            check(&prod, "payments/stripe-api-key", kind)["status"],
+            "pass",
+            "{kind}"
+        );
+    }
+    assert_eq!(
+        check(&prod, "db/app-primary", "exists")["name"],
+        "prod/db/app-primary",
+        "the key's own name template"
+    );
+    // DR regions are declared for prod only: stage is not held to them.
+    let (_, stage) = verify("stage");
+    assert!(
+        !stage["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["kind"] == "replicated"),
+        "{stage:#}"
+    );
+}
