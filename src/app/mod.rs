@@ -8,6 +8,7 @@ pub mod effect;
 pub mod filter;
 pub mod msg;
 pub mod observation;
+pub mod registry_view;
 pub mod replicas;
 pub mod request;
 pub mod review;

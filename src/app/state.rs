@@ -31,6 +31,8 @@ pub enum View {
     Replica,
     /// The quarterly access review: who may read each secret against who did, and decisions.
     Review,
+    /// The registry's environment matrix: each key in each environment against the inventory.
+    Registry,
 }
 
 impl View {
@@ -49,6 +51,8 @@ impl View {
         ("replicas", View::Replicas),
         ("replication", View::Replicas),
         ("review", View::Review),
+        ("registry", View::Registry),
+        ("matrix", View::Registry),
         ("help", View::Help),
     ];
 }
@@ -254,6 +258,7 @@ pub struct State {
     pub run: super::runbooks::RunView,
     pub replicas: super::replicas::ReplicasView,
     pub review: super::review::ReviewView,
+    pub registry: super::registry_view::RegistryView,
 }
 
 impl State {
@@ -338,6 +343,7 @@ impl State {
             run: super::runbooks::RunView::default(),
             replicas: super::replicas::ReplicasView::default(),
             review: super::review::ReviewView::default(),
+            registry: Default::default(),
         }
     }
 

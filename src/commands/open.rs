@@ -267,3 +267,24 @@ pub fn source_args(cli: &Cli) -> String {
     }
     args.join(" ")
 }
+
+/// The team's registry: `--registry FILE`, else `<config dir>/registry.toml` when it exists
+/// (None when neither is there).
+pub fn registry(
+    explicit: Option<&Path>,
+    config_dir: Option<&Path>,
+) -> Result<Option<crate::registry::Registry>, String> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => match config_dir
+            .map(|d| d.join("registry.toml"))
+            .filter(|p| p.exists())
+        {
+            Some(p) => p,
+            None => return Ok(None),
+        },
+    };
+    crate::registry::load(&path)
+        .map(Some)
+        .map_err(|e| e.to_string())
+}

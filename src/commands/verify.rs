@@ -2,7 +2,7 @@
 //! for a CI gate. Reads ListSecrets pages, and DescribeSecret only for required secrets with
 //! DR regions whose replication status the listing does not give. Never a value.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use chrono::Utc;
@@ -13,7 +13,7 @@ use crate::app::state::Derive;
 use crate::cli::{Cli, VerifyFormat};
 use crate::domain::CellHealth;
 use crate::drive::runner::run_to_completion;
-use crate::registry::{self, Registry};
+use crate::registry;
 use crate::report;
 
 pub async fn run<F>(
@@ -27,8 +27,15 @@ where
     F: std::future::Future<Output = color_eyre::Result<Loaded>>,
 {
     // The registry first: a bad file or an unknown environment costs no AWS call.
-    let registry = match registry_of(cli.registry.as_deref(), config_dir) {
-        Ok(r) => r,
+    let registry = match super::open::registry(cli.registry.as_deref(), config_dir) {
+        Ok(Some(r)) => r,
+        Ok(None) => {
+            eprintln!(
+                "strongroom verify: no registry: pass --registry FILE or keep one at <config \
+                 dir>/registry.toml (assets/registry.example.toml shows the shape)"
+            );
+            return Ok(ExitCode::from(2));
+        }
         Err(e) => {
             eprintln!("strongroom verify: {e}");
             return Ok(ExitCode::from(2));
@@ -126,25 +133,4 @@ where
         eprintln!("{}", report::verify::summary(&verification));
     }
     Ok(ExitCode::from(verification.exit_code()))
-}
-
-/// `--registry FILE`, else `<config dir>/registry.toml`.
-fn registry_of(explicit: Option<&Path>, config_dir: Option<&Path>) -> Result<Registry, String> {
-    let path: PathBuf = match explicit {
-        Some(p) => p.to_path_buf(),
-        None => match config_dir
-            .map(|d| d.join("registry.toml"))
-            .filter(|p| p.exists())
-        {
-            Some(p) => p,
-            None => {
-                return Err(
-                    "no registry: pass --registry FILE or keep one at <config dir>/registry.toml \
-                     (assets/registry.example.toml shows the shape)"
-                        .into(),
-                );
-            }
-        },
-    };
-    registry::load(&path).map_err(|e| e.to_string())
 }

@@ -148,12 +148,15 @@ pub fn verify(
 ) -> Verification {
     let mut checks = Vec::new();
     let account = registry.accounts.get(env);
-    let found = |name: &str| -> Vec<&Entry> {
-        entries
-            .iter()
-            .filter(|e| e.secret.name == name && account.is_none_or(|a| &e.secret.account == a))
-            .collect()
-    };
+    // By name once: an organization's inventory is tens of thousands of secrets.
+    let mut by_name: std::collections::HashMap<&str, Vec<&Entry>> = Default::default();
+    for e in entries
+        .iter()
+        .filter(|e| account.is_none_or(|a| &e.secret.account == a))
+    {
+        by_name.entry(e.secret.name.as_str()).or_default().push(e);
+    }
+    let found = |name: &str| -> Vec<&Entry> { by_name.get(name).cloned().unwrap_or_default() };
     for key in &registry.keys {
         let name = key.name(env);
         let here = found(&name);
@@ -208,7 +211,8 @@ pub fn verify(
                     None,
                 )),
             },
-            Presence::Optional | Presence::Unlisted => {
+            Presence::Unlisted => {}
+            Presence::Optional => {
                 // Present or not, nothing is required; present, it is held to the same tags
                 // and cadence.
                 if let Some(entry) = here.first().filter(|e| e.secret.deleted.is_none()) {

@@ -41,7 +41,8 @@ impl Section {
             View::Help => Self::Help,
             View::Runbooks => Self::Runbooks,
             View::Run => Self::Run,
-            View::Replicas | View::Replica => Self::Replicas,
+            // The matrix moves like the replication matrix: ↑↓←→ and Enter.
+            View::Replicas | View::Replica | View::Registry => Self::Replicas,
             View::Review => Self::Review,
         }
     }

@@ -260,6 +260,9 @@ fn rejoin(state: &mut State) {
         audit_all(state);
     }
     sort_and_select(state, selected);
+    if state.view == crate::app::state::View::Registry {
+        super::registry::recompute(state);
+    }
 }
 
 /// Re-runs the audit over the whole inventory (10,000 secrets take a few milliseconds).

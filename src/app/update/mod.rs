@@ -14,6 +14,7 @@ mod nav;
 mod panes;
 mod pivot;
 mod prompt;
+pub mod registry;
 pub mod replicas;
 pub mod review;
 mod review_answers;
@@ -218,6 +219,7 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
             View::Replicas => replicas::act(state, action),
             View::Replica => replicas::act_detail(state, action),
             View::Review => review::act(state, action),
+            View::Registry => registry::act(state, action),
         },
     }
 }
@@ -239,6 +241,7 @@ fn scroll(state: &mut State, delta: i32) -> Vec<Effect> {
             View::Replicas => replicas::act(state, action),
             View::Replica => replicas::act_detail(state, action),
             View::Review => review::act(state, action),
+            View::Registry => registry::act(state, action),
         });
     }
     effects

@@ -122,6 +122,7 @@ fn run(state: &mut State, line: &str) -> Vec<Effect> {
         },
         "replicas" | "replication" => return super::replicas::command(state, &rest),
         "review" => return super::review::command(state, &rest),
+        "registry" | "matrix" => return super::registry::open(state),
         "detail" | "open" => {
             if state.view == View::Inventory {
                 return super::inventory::open_detail(state);
@@ -142,7 +143,7 @@ fn run(state: &mut State, line: &str) -> Vec<Effect> {
             None => error(
                 state,
                 format!(
-                    "unknown command :{name}. Views: :inventory, :audit, :events, :replicas [REGION], :review [WINDOW], :runbooks, :incidents, :run, :help; verbs: :sort COLUMN [desc], :filter TEXT, :abort REASON, :refresh, :quit"
+                    "unknown command :{name}. Views: :inventory, :audit, :events, :replicas [REGION], :review [WINDOW], :registry, :runbooks, :incidents, :run, :help; verbs: :sort COLUMN [desc], :filter TEXT, :abort REASON, :refresh, :quit"
                 ),
             ),
         },

@@ -7,6 +7,7 @@ pub mod help;
 pub mod inventory;
 pub mod principal;
 pub mod record;
+pub mod registry;
 pub mod replica;
 pub mod replicas;
 pub mod replicas_footer;
@@ -87,12 +88,18 @@ pub fn render(frame: &mut Frame, state: &State, keymap: &Keymap, theme: &Theme) 
             review::render(frame, body, state, theme);
             (review::heading(state), review::hint(state))
         }
+        View::Registry => {
+            registry::render(frame, body, state, theme);
+            (registry::heading(state), registry::HINT)
+        }
     };
     title::render(frame, top, state, &heading, theme);
     status_bar::render(frame, status, state, theme);
     bottom_line::render(frame, bottom, state, hint, theme);
 }
 
+#[cfg(test)]
+mod registry_snapshots_test;
 #[cfg(test)]
 mod replicas_snapshots_test;
 #[cfg(test)]
