@@ -176,6 +176,16 @@ pub enum Command {
         /// Only writes.
         #[arg(long)]
         writes_only: bool,
+        /// Alerts from the registry instead of events, as JSON lines (one per alert; exit 1 when
+        /// any): reads outside deployment (a principal that is not a consumer of that key in
+        /// that environment), principals never seen before the window, break-glass use without
+        /// a rotation after it.
+        #[arg(long)]
+        alerts: bool,
+        /// With --alerts: how far before --since the history that tells known principals from
+        /// new ones reaches.
+        #[arg(long, default_value = "14d", value_name = "SPAN")]
+        baseline: String,
         /// Print each Athena query's SQL (on standard error) as it is sent.
         #[arg(long)]
         show_sql: bool,

@@ -88,3 +88,47 @@ fn the_demo_fleet_against_the_example_registry() {
         "{stage:#}"
     );
 }
+
+/// `events --alerts` on the demo: the unknown IAM user that read the Stripe key in prod is
+/// both outside deployment and never seen before; the apps that read their own secrets are not
+/// flagged. One JSON line per alert, exit 1.
+#[test]
+fn alerts_on_the_demo_name_the_reader_outside_deployment() {
+    let state = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("strongroom")
+        .unwrap()
+        .args(["--demo", "--registry", "assets/registry.example.toml"])
+        .arg("--state-dir")
+        .arg(state.path())
+        .args(["events", "--alerts", "--since", "7d"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let alerts: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<(&str, &str)> = alerts
+        .iter()
+        .map(|a| {
+            (
+                a["kind"].as_str().unwrap(),
+                a["principal_label"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("read-outside-deployment", "svc-legacy-backup"),
+            ("new-principal", "svc-legacy-backup")
+        ]
+    );
+    assert_eq!(alerts[0]["key"], "payments/stripe-api-key");
+    assert_eq!(alerts[0]["env"], "prod");
+}

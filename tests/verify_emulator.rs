@@ -267,3 +267,71 @@ fn a_bad_registry_or_an_unreadable_region_is_exit_2() {
     assert_eq!(code, 2, "absence cannot be told: {out}{err}");
     assert!(out.contains("could not be read"), "{out}");
 }
+
+/// `events --alerts` against the emulator's CloudTrail: the deployed app's read is fine, an
+/// intruder's read of the same prod secret is an alert (one JSON line), exit 1.
+#[tokio::test]
+async fn alerts_flag_a_read_by_a_principal_that_is_not_a_consumer() {
+    let emu = Emulator::start();
+    let app_key = "AKIAVERIFYAPP0000001";
+    let intruder_key = "AKIAVERIFYINTRUDER01";
+    let role = |name: &str| {
+        json!({"type": "AssumedRole",
+            "arn": format!("arn:aws:sts::{ACCOUNT}:assumed-role/{name}/s1"),
+            "accountId": ACCOUNT, "principalId": format!("AROA{}:s1", name.to_uppercase()),
+            "sessionIssuer": {"type": "Role", "principalId": format!("AROA{}", name.to_uppercase()),
+                "arn": format!("arn:aws:iam::{ACCOUNT}:role/{name}"),
+                "accountId": ACCOUNT, "userName": name}})
+    };
+    emu.set_identities(json!({app_key: role("app-api"), intruder_key: role("intruder")}));
+    fleet(&emu).await;
+    for key in [app_key, intruder_key] {
+        emu.sm_client(key, REGION)
+            .get_secret_value()
+            .secret_id("/acme/prod/jwt/signing")
+            .send()
+            .await
+            .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let registry = dir.path().join("registry.toml");
+    std::fs::write(
+        &registry,
+        REGISTRY.replace(
+            "[keys.\"jwt/signing\"]\n",
+            &format!(
+                "[keys.\"jwt/signing\"]\nconsumers = {{ prod = [\"arn:aws:iam::{ACCOUNT}:role/app-*\"] }}\n"
+            ),
+        ),
+    )
+    .unwrap();
+    let out = emu
+        .strongroom(KEY, dir.path())
+        .args(["--region", REGION, "--registry"])
+        .arg(&registry)
+        .args(["events", "--alerts", "--since", "1h", "--baseline", "1h"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    let alerts: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(alerts.len(), 1, "{stdout}");
+    assert_eq!(alerts[0]["kind"], "read-outside-deployment");
+    assert_eq!(
+        alerts[0]["principal"],
+        format!("arn:aws:iam::{ACCOUNT}:role/intruder")
+    );
+    assert_eq!(alerts[0]["secret"], "/acme/prod/jwt/signing");
+    assert_eq!(
+        emu.calls()
+            .iter()
+            .filter(|c| c["operation"] == "GetSecretValue")
+            .count(),
+        2,
+        "only the two reads the test made"
+    );
+}

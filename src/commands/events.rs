@@ -31,6 +31,10 @@ pub struct Query {
     pub writes_only: bool,
     /// Print the SQL of each Athena query on standard error.
     pub show_sql: bool,
+    /// `--alerts`: the registry the alerts come from.
+    pub alerts: Option<Arc<crate::registry::Registry>>,
+    /// `--baseline`: how far before `since` the known principals are learnt.
+    pub baseline: String,
 }
 
 pub async fn run(loaded: Loaded, query: Query, format: Format) -> color_eyre::Result<ExitCode> {
@@ -47,12 +51,47 @@ pub async fn run(loaded: Loaded, query: Query, format: Format) -> color_eyre::Re
         Some(u) => crate::app::window::parse_time(u, now).map_err(|e| eyre!("--until: {e}"))?,
         None => now,
     };
+    // Alerts need the history before the window too: who read before is who is known.
+    let fetch_since = match &query.alerts {
+        Some(_) => {
+            let span = crate::app::window::parse_duration(&query.baseline)
+                .ok_or_else(|| eyre!("--baseline {}: not a span like 14d", query.baseline))?;
+            since - span
+        }
+        None => since,
+    };
     run_to_completion(&mut state, source.clone()).await;
     if source.trail_table().is_some() {
-        from_trail(&mut state, source, &query, since, until).await?;
+        from_trail(&mut state, source, &query, fetch_since, until).await?;
     } else if source.live_events() {
-        let fetch = crate::app::update::events::start_fetch(&mut state, since, until);
+        let fetch = crate::app::update::events::start_fetch(&mut state, fetch_since, until);
         drive(&mut state, source, fetch).await;
+    }
+    if let Some(registry) = &query.alerts {
+        let events: Vec<_> = state
+            .events
+            .events
+            .iter()
+            .filter(|e| e.time <= until)
+            .cloned()
+            .collect();
+        let found = crate::registry::alerts(registry, &events, &state.inventory.entries, since);
+        for alert in &found {
+            println!("{}", serde_json::to_string(alert)?);
+        }
+        eprintln!(
+            "strongroom events --alerts: {} alert(s) from {} events since {} (baseline from {})",
+            found.len(),
+            events.iter().filter(|e| e.time >= since).count(),
+            since.format("%Y-%m-%d %H:%M UTC"),
+            fetch_since.format("%Y-%m-%d %H:%M UTC")
+        );
+        let code = finish(&state, problems.is_empty());
+        return Ok(if found.is_empty() {
+            code
+        } else {
+            ExitCode::from(1)
+        });
     }
     let filter = EventFilter {
         secret_arns: match &query.secret {

@@ -57,8 +57,28 @@ pub async fn dispatch(
             errors_only,
             writes_only,
             show_sql,
+            alerts,
+            baseline,
             format,
         }) => {
+            let registry = if *alerts {
+                match open::registry(cli.registry.as_deref(), config_dir) {
+                    Ok(Some(r)) => Some(std::sync::Arc::new(r)),
+                    Ok(None) => {
+                        eprintln!(
+                            "strongroom events --alerts: no registry: pass --registry FILE or \
+                             keep one at <config dir>/registry.toml"
+                        );
+                        return Ok(ExitCode::from(2));
+                    }
+                    Err(e) => {
+                        eprintln!("strongroom events --alerts: {e}");
+                        return Ok(ExitCode::from(2));
+                    }
+                }
+            } else {
+                None
+            };
             let query = events::Query {
                 secret: secret.clone(),
                 principal: principal.clone(),
@@ -68,6 +88,8 @@ pub async fn dispatch(
                 errors_only: *errors_only,
                 writes_only: *writes_only,
                 show_sql: *show_sql,
+                alerts: registry,
+                baseline: baseline.clone(),
             };
             events::run(loaded().await?, query, *format).await
         }

@@ -3,10 +3,12 @@
 //! held to against it (`strongroom verify`). No value is ever read: every check is made from
 //! what ListSecrets and DescribeSecret say.
 
+mod alerts;
 mod check;
 mod file;
 mod template;
 
+pub use alerts::{Alert, AlertKind, alerts};
 pub use check::{Check, CheckKind, Status, Verification, verify};
 pub use file::{KeyDecl, Presence, Registry, RegistryError, load, parse};
 pub use template::Template;
