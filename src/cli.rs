@@ -212,6 +212,11 @@ pub enum Command {
         #[command(subcommand)]
         command: SnapshotCommand,
     },
+    /// The secrets registry: draft one from what is loaded.
+    Registry {
+        #[command(subcommand)]
+        command: RegistryCommand,
+    },
     /// DR drill: replication matrix, version parity, replica keys and what a failover to the DR
     /// region would serve, timed per phase. Exit 0 when every secret passes, 1 when one fails,
     /// 2 on errors (a region unreadable, a read or a rehearsal that could not be done).
@@ -383,6 +388,20 @@ pub enum IncidentCommand {
 pub enum IncidentFormat {
     Markdown,
     Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Draft a registry from the loaded inventory (keys from names, environments where each
+    /// exists, cadence from rotation rules, DR regions from replicas, consumers from the last
+    /// 90 days of reads), for the team to review. Reads no value.
+    Init {
+        /// Write it here instead of standard output (never over an existing file without --force).
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

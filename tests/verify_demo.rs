@@ -132,3 +132,88 @@ fn alerts_on_the_demo_name_the_reader_outside_deployment() {
     assert_eq!(alerts[0]["key"], "payments/stripe-api-key");
     assert_eq!(alerts[0]["env"], "prod");
 }
+
+/// `registry init` on the demo drafts a registry that reads back, keys the Stripe key in every
+/// environment with its readers as consumers, and that `verify` then finds complete: every
+/// required secret exists.
+#[test]
+fn registry_init_drafts_a_registry_verify_can_use() {
+    let state = tempfile::tempdir().unwrap();
+    let draft = state.path().join("registry.toml");
+    let run = |args: &[&str]| {
+        Command::cargo_bin("strongroom")
+            .unwrap()
+            .arg("--demo")
+            .arg("--state-dir")
+            .arg(state.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["registry", "init", "--output", draft.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&draft).unwrap();
+    assert!(
+        text.contains("name_template = \"/clarivum/{env}/{key}\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("environments = [\"dev\", \"stage\", \"prod\"]"),
+        "{text}"
+    );
+    let stripe = text
+        .split("\n[keys.")
+        .find(|k| k.starts_with("\"payments/stripe-api-key\"]"))
+        .expect("the Stripe key is drafted");
+    assert!(
+        stripe.contains("required = [\"dev\", \"stage\", \"prod\"]"),
+        "{stripe}"
+    );
+    assert!(
+        stripe.contains("dr_regions = { \"prod\" = [\"ap-southeast-2\"] }"),
+        "{stripe}"
+    );
+    assert!(
+        stripe.contains("arn:aws:iam::210987654321:role/clarivum-prod-payments-api"),
+        "{stripe}"
+    );
+    let db = text
+        .split("\n[keys.")
+        .find(|k| k.starts_with("\"db/app-primary\"]"))
+        .expect("db/app-primary is drafted");
+    assert!(db.contains("name_template = \"{env}/{key}\""), "{db}");
+
+    // Never over an existing file.
+    let again = run(&["registry", "init", "--output", draft.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(2));
+
+    let out = run(&[
+        "--registry",
+        draft.to_str().unwrap(),
+        "verify",
+        "--env",
+        "prod",
+        "--format",
+        "json",
+    ]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let missing: Vec<&Value> = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "exists" && c["status"] != "pass")
+        .collect();
+    assert!(missing.is_empty(), "{missing:#?}");
+    assert!(
+        !doc["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["kind"] == "unregistered"),
+        "every keyed secret is registered"
+    );
+}

@@ -10,6 +10,7 @@ pub mod incident;
 pub mod inventory;
 pub mod open;
 pub mod outcome;
+pub mod registry;
 pub mod review;
 mod review_records;
 pub mod runbook;
@@ -21,7 +22,7 @@ pub mod verify;
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command, SnapshotCommand};
+use crate::cli::{Cli, Command, RegistryCommand, SnapshotCommand};
 
 /// Runs what the command line asks: a subcommand, or the console when there is none.
 pub async fn dispatch(
@@ -97,6 +98,9 @@ pub async fn dispatch(
             command: SnapshotCommand::Export { output },
         }) => snapshot::export(loaded().await?, output).await,
         Some(Command::Trail { command }) => Ok(trail::run(&cli, command)),
+        Some(Command::Registry {
+            command: RegistryCommand::Init { output, force },
+        }) => registry::init(loaded().await?, output.as_deref(), *force).await,
         Some(Command::Drill(args)) => drill::run(&cli, args, state_dir, config_dir).await,
         Some(Command::Review { command }) => review::run(&cli, command, state_dir).await,
         Some(Command::Runbook { command }) => {

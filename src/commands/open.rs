@@ -75,6 +75,7 @@ fn purpose(cli: &Cli) -> &'static str {
         Some(Command::Review { .. }) => "review",
         Some(Command::Trail { .. }) => "trail",
         Some(Command::Verify { .. }) => "verify",
+        Some(Command::Registry { .. }) => "registry",
     }
 }
 

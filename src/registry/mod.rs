@@ -5,10 +5,12 @@
 
 mod alerts;
 mod check;
+mod draft;
 mod file;
 mod template;
 
 pub use alerts::{Alert, AlertKind, alerts};
 pub use check::{Check, CheckKind, Status, Verification, verify};
+pub use draft::draft;
 pub use file::{KeyDecl, Presence, Registry, RegistryError, load, parse};
 pub use template::Template;
