@@ -103,3 +103,20 @@ impl RegistryView {
             .and_then(|r| r.cells.get(self.column))
     }
 }
+
+/// What the registry declares of each secret it names, in every environment, for the audit.
+pub fn declared(registry: &Registry) -> std::collections::HashMap<String, crate::audit::Declared> {
+    let mut out = std::collections::HashMap::new();
+    for key in &registry.keys {
+        for env in &registry.environments {
+            out.insert(
+                key.name(env),
+                crate::audit::Declared {
+                    rotation_days: key.rotation_days,
+                    classification: key.classification.clone(),
+                },
+            );
+        }
+    }
+    out
+}

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 pub use finding::{Finding, RuleId, Severity};
 pub use history::RotationHistory;
-pub use policy::{Policy, PolicyError};
+pub use policy::{Declared, Policy, PolicyError};
 
 use crate::domain::Entry;
 

@@ -27,6 +27,16 @@ pub struct Policy {
     pub classification_rotation_days: BTreeMap<String, i64>,
     pub rules: BTreeMap<RuleId, RuleSetting>,
     pub overrides: Vec<Override>,
+    /// What the team's registry declares, by secret name.
+    pub declared: std::collections::HashMap<String, Declared>,
+}
+
+/// What the team's registry declares of a secret: its cadence and classification win over the
+/// policy's default limit and the Classification tag (an explicit override still wins last).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Declared {
+    pub rotation_days: Option<i64>,
+    pub classification: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -98,6 +108,7 @@ impl Default for Policy {
                 })
                 .collect(),
             overrides: Vec::new(),
+            declared: Default::default(),
         }
     }
 }
@@ -109,11 +120,18 @@ impl Policy {
             unused_days: self.unused_days,
             rules: self.rules.clone(),
         };
-        if let Some(limit) = secret.tag("Classification").and_then(|c| {
+        let declared = self.declared.get(&secret.name);
+        let class = declared
+            .and_then(|d| d.classification.as_deref())
+            .or_else(|| secret.tag("Classification"));
+        if let Some(limit) = class.and_then(|c| {
             self.classification_rotation_days
                 .get(&c.to_ascii_lowercase())
         }) {
             eff.rotation_max_days = eff.rotation_max_days.min(*limit);
+        }
+        if let Some(days) = declared.and_then(|d| d.rotation_days) {
+            eff.rotation_max_days = days;
         }
         for o in self.overrides.iter().filter(|o| o.applies(secret)) {
             for id in &o.disable {
@@ -375,6 +393,51 @@ pub fn parse(text: &str, file: &str) -> Result<Policy, PolicyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_registry_s_cadence_and_classification_win_over_the_defaults_and_the_tag() {
+        let mut p = Policy::default();
+        p.classification_rotation_days.insert("critical".into(), 30);
+        let secret = |name: &str, class: &str| Secret {
+            name: name.into(),
+            tags: vec![crate::domain::Tag {
+                key: "Classification".into(),
+                value: class.into(),
+            }],
+            ..Default::default()
+        };
+        p.declared.insert(
+            "/acme/prod/db".into(),
+            Declared {
+                rotation_days: Some(7),
+                classification: None,
+            },
+        );
+        p.declared.insert(
+            "/acme/prod/key".into(),
+            Declared {
+                rotation_days: None,
+                classification: Some("critical".into()),
+            },
+        );
+        assert_eq!(
+            p.for_secret(&secret("/acme/prod/db", "critical"))
+                .rotation_max_days,
+            7
+        );
+        // Tagged internal, declared critical: the critical limit applies.
+        assert_eq!(
+            p.for_secret(&secret("/acme/prod/key", "internal"))
+                .rotation_max_days,
+            30
+        );
+        // Not in the registry: the tag and the default, as before.
+        assert_eq!(
+            p.for_secret(&secret("/acme/prod/other", "internal"))
+                .rotation_max_days,
+            p.rotation_max_days
+        );
+    }
 
     #[test]
     fn a_full_policy_parses() {

@@ -14,7 +14,6 @@ use crate::tui::theme::Theme;
 pub async fn run(
     loaded: Loaded,
     demo: bool,
-    cli_registry: Option<&Path>,
     state_dir: &Path,
     config_dir: Option<&Path>,
 ) -> color_eyre::Result<ExitCode> {
@@ -30,10 +29,6 @@ pub async fn run(
         team = crate::config::demo();
     }
     state.runbooks.team = team;
-    match super::open::registry(cli_registry, config_dir) {
-        Ok(registry) => state.registry.registry = registry.map(std::sync::Arc::new),
-        Err(e) => state.registry.error = Some(e),
-    }
     state.problems = problems;
     if let Some(first) = state.problems.first() {
         state.notice = Some(Notice {

@@ -32,16 +32,7 @@ pub async fn dispatch(
 ) -> color_eyre::Result<ExitCode> {
     let loaded = || open::load(&cli, state_dir, config_dir);
     match &cli.command {
-        None => {
-            console::run(
-                loaded().await?,
-                cli.demo,
-                cli.registry.as_deref(),
-                state_dir,
-                config_dir,
-            )
-            .await
-        }
+        None => console::run(loaded().await?, cli.demo, state_dir, config_dir).await,
         Some(Command::Inventory { format }) => inventory::run(loaded().await?, *format).await,
         Some(Command::Verify { env, format }) => {
             verify::run(&cli, loaded, config_dir, env, *format).await

@@ -195,6 +195,20 @@ pub async fn load(
     let source = opened.source;
     let mut problems = opened.problems;
     let mut state = State::new(source.info(), !cli.allow_write, Utc::now());
+    let mut policy = policy;
+    // The team's registry: the audit takes its cadence and classification, the console its
+    // matrix. A bad file is said and the rest goes on.
+    match registry(cli.registry.as_deref(), config_dir) {
+        Ok(Some(r)) => {
+            policy.declared = crate::app::registry_view::declared(&r);
+            state.registry.registry = Some(Arc::new(r));
+        }
+        Ok(None) => {}
+        Err(e) => {
+            problems.push(format!("registry: {e}"));
+            state.registry.error = Some(e);
+        }
+    }
     state.policy = Arc::new(policy);
     let (mut events, bad) = parse_events(source.events());
     problems.extend(bad);

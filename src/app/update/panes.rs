@@ -69,12 +69,35 @@ fn hint_lines(state: &State) -> Vec<String> {
         return Vec::new();
     }
     let start = since(state).unwrap_or(state.now - Duration::days(DEFAULT_LOOKBACK_DAYS));
-    state
-        .events
-        .hints_for_secret(&focus_arns(state), start, state.now)
-        .iter()
-        .map(|h| format!("! {}", h.message()))
-        .collect()
+    let focus = focus_arns(state);
+    // With the team's registry, first: reads outside deployment, new principals, break-glass
+    // use; what the team declared outranks what only looks unusual.
+    let mut lines: Vec<String> = Vec::new();
+    if let Some(registry) = state.registry.registry.as_deref() {
+        let names: Vec<&str> = focus
+            .iter()
+            .map(|arn| crate::trail::secret_ref::name_in(arn))
+            .collect();
+        lines.extend(
+            crate::registry::alerts(
+                registry,
+                &state.events.events,
+                &state.inventory.entries,
+                start,
+            )
+            .into_iter()
+            .filter(|a| names.contains(&a.secret.as_str()))
+            .map(|a| format!("! registry: {}", a.detail)),
+        );
+    }
+    lines.extend(
+        state
+            .events
+            .hints_for_secret(&focus, start, state.now)
+            .iter()
+            .map(|h| format!("! {}", h.message())),
+    );
+    lines
 }
 
 pub fn readers_of_focus(state: &State) -> Vec<crate::trail::analysis::Reader> {

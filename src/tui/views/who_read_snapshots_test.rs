@@ -77,3 +77,31 @@ fn who_read_at_24h_lists_the_selected_principals_reads_160x45_and_80x24() {
     insta::assert_snapshot!("who_read_24h_160x45", wide);
     insta::assert_snapshot!("who_read_24h_80x24", screen(&mut state, 80, 24));
 }
+
+/// With the team's registry loaded, who-read says which reader is not a consumer of the key in
+/// that environment, and which was never seen before; without it, nothing of the kind.
+#[test]
+fn with_the_registry_who_read_names_the_reader_outside_deployment() {
+    let mut state = on_the_stripe_key();
+    press(&mut state, "t3");
+    assert!(!state.ev.hints.iter().any(|h| h.contains("registry")));
+    let mut state = on_the_stripe_key();
+    let text = include_str!("../../../assets/registry.example.toml");
+    let registry = crate::registry::parse(text, "registry.toml").unwrap();
+    state.registry.registry = Some(std::sync::Arc::new(registry));
+    press(&mut state, "t3");
+    let registry_hints: Vec<&String> = state
+        .ev
+        .hints
+        .iter()
+        .filter(|h| h.starts_with("! registry: "))
+        .collect();
+    assert_eq!(registry_hints.len(), 2, "{:#?}", state.ev.hints);
+    assert!(
+        registry_hints[0].contains("svc-legacy-backup")
+            && registry_hints[0].contains("not a consumer of `payments/stripe-api-key` in prod"),
+        "{registry_hints:?}"
+    );
+    let pane = screen(&mut state, 160, 45);
+    assert!(pane.contains("! registry: svc-legacy-backup"), "{pane}");
+}
