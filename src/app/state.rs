@@ -134,6 +134,8 @@ pub struct EventsView {
     /// The who-read pane's selected principal: its reads of the secret in the window, as
     /// indices into the event index, newest first.
     pub reader_reads: Vec<usize>,
+    /// With the team's registry: one line on the alerts of the window, above the list.
+    pub registry_line: Option<String>,
 }
 
 /// What a join builds beyond the inventory and its sorted rows: the console wants the search

@@ -26,6 +26,7 @@ pub fn rebuild(state: &mut State) {
         filter.since = Some(state.now - p.duration());
     }
     state.ev.rows = state.events.filter(&filter);
+    state.ev.registry_line = registry_line(state);
     refresh_panes(state);
     let page = state.table_height();
     state.ev.cursor.keep_visible(state.ev.rows.len(), page);
@@ -61,6 +62,31 @@ pub fn refresh_panes(state: &mut State) {
     state.ev.hints = hint_lines(state);
     state.ev.pivot = pivot_rows(state);
     reselect(state, selected);
+}
+
+/// The registry's alerts over the window, in one line for the events list.
+fn registry_line(state: &State) -> Option<String> {
+    let registry = state.registry.registry.as_deref()?;
+    let start = since(state).unwrap_or(state.now - Duration::days(DEFAULT_LOOKBACK_DAYS));
+    let found = crate::registry::alerts(
+        registry,
+        &state.events.events,
+        &state.inventory.entries,
+        start,
+    );
+    let first = found.first()?;
+    let more = match found.len() {
+        1 => String::new(),
+        n => format!(
+            " (and {} more: strongroom events --alerts lists them)",
+            n - 1
+        ),
+    };
+    Some(format!(
+        "! registry: {} alert(s) in the window: {}{more}",
+        found.len(),
+        first.detail
+    ))
 }
 
 /// Investigator hints about the focused secret in the window (default: the last 7 days).

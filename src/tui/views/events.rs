@@ -77,7 +77,14 @@ pub fn progress_line(state: &State) -> Option<String> {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let area = match progress_line(state) {
+    let line = progress_line(state).or_else(|| {
+        state
+            .ev
+            .registry_line
+            .as_deref()
+            .map(|l| crate::domain::untrusted::neutralise(l).into_owned())
+    });
+    let area = match line {
         Some(line) => {
             let [top, rest] =
                 Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);

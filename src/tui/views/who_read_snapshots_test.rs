@@ -105,3 +105,26 @@ fn with_the_registry_who_read_names_the_reader_outside_deployment() {
     let pane = screen(&mut state, 160, 45);
     assert!(pane.contains("! registry: svc-legacy-backup"), "{pane}");
 }
+
+/// The events list says the registry's alerts of the window in one line above the events.
+#[test]
+fn with_the_registry_the_events_list_says_its_alerts() {
+    let mut state = super::snapshots_test::demo_state();
+    let text = include_str!("../../../assets/registry.example.toml");
+    let registry = crate::registry::parse(text, "registry.toml").unwrap();
+    state.registry.registry = Some(std::sync::Arc::new(registry));
+    let events = state.events.events.clone();
+    crate::app::update::events::index(&mut state, events);
+    update(&mut state, Msg::Action(crate::app::Action::Command));
+    for c in "events".chars() {
+        update(&mut state, Msg::Prompt(PromptKey::Char(c)));
+    }
+    update(&mut state, Msg::Prompt(PromptKey::Submit));
+    assert_eq!(state.view, View::Events);
+    let pane = screen(&mut state, 160, 45);
+    let line = pane.lines().nth(1).unwrap_or_default();
+    assert!(
+        line.starts_with("! registry: 2 alert(s) in the window: svc-legacy-backup read"),
+        "{pane}"
+    );
+}
