@@ -221,6 +221,12 @@ pub enum Command {
     /// region would serve, timed per phase. Exit 0 when every secret passes, 1 when one fails,
     /// 2 on errors (a region unreadable, a read or a rehearsal that could not be done).
     Drill(DrillArgs),
+    /// Leak triage: which secret and version a leaked value is, and whether it is still
+    /// AWSCURRENT. The value comes from standard input or --value-file (a masked prompt on a
+    /// terminal), never from the command line; it is never shown, and nothing derived from it
+    /// is printed, logged or stored. Versions are read only with --read-values. Exit 0 a
+    /// match, 1 no match, 2 the check could not be made (or was only planned).
+    LeakCheck(LeakCheckArgs),
     /// Access review: who can read each secret (resource policy) against who did (CloudTrail),
     /// a decision per secret, and a sealed evidence pack.
     Review {
@@ -327,6 +333,51 @@ pub struct DrillArgs {
     pub format: DrillFormat,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct LeakCheckArgs {
+    /// Read the suspected value from this file instead of standard input.
+    #[arg(long, value_name = "FILE")]
+    pub value_file: Option<PathBuf>,
+    /// Keep a trailing line break (by default one `\n` or `\r\n` at the end is dropped).
+    #[arg(long)]
+    pub exact: bool,
+    /// Candidates: `*` globs on secret names (repeatable). Default: every secret loaded.
+    #[arg(long, value_name = "GLOB")]
+    pub secrets: Vec<String>,
+    /// Candidates: the secrets of one environment (the registry's names for it when one is
+    /// loaded, else the environment in the name or tags).
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+    /// Candidates: only secrets a registry key names.
+    #[arg(long)]
+    pub registered: bool,
+    /// Read the candidates' AWSCURRENT, AWSPREVIOUS and AWSPENDING versions. Without it the
+    /// check says what it would read and reads nothing.
+    #[arg(long)]
+    pub read_values: bool,
+    /// Above this many version reads, ask for confirmation (or --confirm-reads).
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub max_reads: usize,
+    /// Confirms the number of reads for scripts, instead of asking on the terminal.
+    #[arg(long, value_name = "N")]
+    pub confirm_reads: Option<usize>,
+    /// The incident these reads are for (journaled; the compromised-secret runbook's
+    /// `leak_match` step reads it).
+    #[arg(long, value_name = "ID")]
+    pub incident: Option<String>,
+    /// Why the values are read (journaled). --incident or --reason is required to read.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    #[arg(long, value_enum, default_value_t = LeakFormat::Table)]
+    pub format: LeakFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LeakFormat {
+    Table,
+    Json,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DrillFormat {
     Table,
@@ -376,6 +427,12 @@ pub enum IncidentCommand {
     /// Find the CloudTrail event of each write the incident made and journal its event id
     /// (CloudTrail shows events up to 15 minutes late; run it again for the rest).
     Trail { id: String },
+    /// The leak checks journaled (who read values, when, why, what matched), newest first.
+    LeakChecks {
+        /// Only this incident's.
+        #[arg(long, value_name = "ID")]
+        incident: Option<String>,
+    },
     /// End an incident for good, with the reason journaled.
     Abort {
         id: String,

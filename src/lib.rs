@@ -11,6 +11,7 @@ pub mod domain;
 pub mod drill;
 pub mod drive;
 pub mod incident;
+pub mod leak;
 pub mod logging;
 pub mod registry;
 pub mod report;

@@ -44,6 +44,9 @@ pub async fn run(
             let ctx = context(cli, state_dir, config_dir).await?;
             commands::abort(&ctx, id, reason, &mut out)?
         }
+        IncidentCommand::LeakChecks { incident } => {
+            super::leak_check::list(state_dir, incident.as_deref(), &mut out)?
+        }
         IncidentCommand::Trail { id } => {
             let ctx = context(cli, state_dir, config_dir).await?;
             commands::trail(&ctx, id, &mut out).await?

@@ -8,6 +8,7 @@ pub mod drill;
 pub mod events;
 pub mod incident;
 pub mod inventory;
+pub mod leak_check;
 pub mod open;
 pub mod outcome;
 pub mod registry;
@@ -93,6 +94,9 @@ pub async fn dispatch(
             command: RegistryCommand::Init { output, force },
         }) => registry::init(loaded().await?, output.as_deref(), *force).await,
         Some(Command::Drill(args)) => drill::run(&cli, args, state_dir, config_dir).await,
+        Some(Command::LeakCheck(args)) => {
+            leak_check::run(&cli, args, loaded, state_dir, config_dir).await
+        }
         Some(Command::Review { command }) => review::run(&cli, command, state_dir).await,
         Some(Command::Runbook { command }) => {
             runbook::run(&cli, command, state_dir, config_dir).await

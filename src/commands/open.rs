@@ -72,6 +72,7 @@ fn purpose(cli: &Cli) -> &'static str {
         Some(Command::Incident { .. }) => "incident",
         Some(Command::Snapshot { .. }) => "snapshot",
         Some(Command::Drill(_)) => "drill",
+        Some(Command::LeakCheck(_)) => "leak-check",
         Some(Command::Review { .. }) => "review",
         Some(Command::Trail { .. }) => "trail",
         Some(Command::Verify { .. }) => "verify",

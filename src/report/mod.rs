@@ -6,6 +6,7 @@ pub mod drill;
 pub mod events;
 pub mod incident;
 pub mod inventory;
+pub mod leak;
 pub mod review;
 pub mod runbook_plan;
 pub mod verify;

@@ -3,6 +3,7 @@
 
 pub mod aws;
 pub mod demo;
+mod demo_leak;
 pub mod history;
 mod port;
 pub mod snapshot;

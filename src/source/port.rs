@@ -178,6 +178,23 @@ pub trait InventorySource: Send + Sync {
         })
     }
 
+    /// Leak triage: reads the versions `plan` names and says which of them hold the suspected
+    /// value. Values are hashed in memory and zeroed; only the matches come back. A source
+    /// that holds no values (a snapshot) refuses.
+    fn leak_check(
+        &self,
+        _suspect: std::sync::Arc<crate::leak::Suspect>,
+        _plan: crate::leak::Plan,
+    ) -> BoxFuture<'static, Result<crate::leak::Outcome, String>> {
+        Box::pin(async {
+            Err(
+                "this source holds no secret values (a snapshot or log files): run leak-check \
+                 against AWS, or rehearse it on --demo"
+                    .to_string(),
+            )
+        })
+    }
+
     /// The organization trail's Athena table (`database.table`), when the source has one.
     fn trail_table(&self) -> Option<String> {
         None

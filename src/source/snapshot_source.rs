@@ -120,6 +120,22 @@ impl InventorySource for SnapshotSource {
         self.snapshot.access_events.clone()
     }
 
+    fn leak_check(
+        &self,
+        suspect: std::sync::Arc<crate::leak::Suspect>,
+        plan: crate::leak::Plan,
+    ) -> BoxFuture<'static, Result<crate::leak::Outcome, String>> {
+        let answer = match &self.kind {
+            SourceKind::Demo => super::demo_leak::check(&self.snapshot.secrets, &suspect, &plan),
+            _ => Err(format!(
+                "{} holds no secret values: run leak-check against AWS (--profile, --region, \
+                 --endpoint-url), or rehearse it on --demo",
+                self.info().label
+            )),
+        };
+        async move { answer }.boxed()
+    }
+
     fn resource_policies(&self, _secrets: Vec<Secret>) -> BoxFuture<'static, ResourcePolicies> {
         let answer = match &self.kind {
             SourceKind::Demo => {

@@ -67,7 +67,7 @@ pub struct Tampered {
 }
 
 pub struct Journal {
-    conn: Connection,
+    pub(super) conn: Connection,
     path: PathBuf,
 }
 
@@ -86,7 +86,7 @@ impl Journal {
         Ok(Self { conn, path })
     }
 
-    fn err(&self, e: impl std::fmt::Display) -> JournalError {
+    pub(super) fn err(&self, e: impl std::fmt::Display) -> JournalError {
         JournalError {
             path: self.path.clone(),
             message: e.to_string(),

@@ -7,6 +7,7 @@
 //! what is new.
 
 pub mod journal;
+pub mod leak_checks;
 pub mod review;
 mod windows;
 

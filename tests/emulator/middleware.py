@@ -142,6 +142,9 @@ class Emulator:
         }
 
         rule = self.state.fault_for(call["account"], req.region, req.service)
+        # A rule may name one operation (`"operation": "BatchGetSecretValue"`): others pass.
+        if rule and rule.get("operation") and rule["operation"] != req.operation:
+            rule = None
         if rule:
             if rule.get("latency_ms"):
                 time.sleep(float(rule["latency_ms"]) / 1000.0)

@@ -22,7 +22,7 @@ FAULT_ERRORS = {
     "ServiceUnavailableException": (503, "Service Unavailable"),
 }
 
-FAULT_KEYS = {"account", "region", "service", "latency_ms", "error_rate", "error", "status", "down"}
+FAULT_KEYS = {"operation", "account", "region", "service", "latency_ms", "error_rate", "error", "status", "down"}
 
 
 def iso_now() -> str:

@@ -11,6 +11,7 @@ pub mod drill;
 pub(crate) mod errors;
 mod fan_out;
 mod history;
+mod leak;
 mod options;
 pub mod org;
 pub mod policies;
@@ -89,6 +90,14 @@ impl InventorySource for AwsSource {
 
     fn resource_policies(&self, secrets: Vec<Secret>) -> BoxFuture<'static, ResourcePolicies> {
         self.policies_port(secrets)
+    }
+
+    fn leak_check(
+        &self,
+        suspect: Arc<crate::leak::Suspect>,
+        plan: crate::leak::Plan,
+    ) -> BoxFuture<'static, Result<crate::leak::Outcome, String>> {
+        self.leak_port(suspect, plan)
     }
 
     fn fetch_events(
