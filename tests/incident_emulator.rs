@@ -130,9 +130,14 @@ fn start_run(emu: &Emulator, dir: &Path) -> String {
         .unwrap()
 }
 
-/// The answers up to (and including) the approval of the rotation.
+/// Answers up to the severity: triage's checklist and note, the leak-check step's box, then
+/// "is it real?" (asked only when no leak check answered) and the severity.
+const HEAD: usize = 7;
+
+/// The answers up to (and including) the approval of the rotation. With a journaled leak check
+/// that found the value still current, "is it real?" is not asked.
 fn answers_to_rotation() -> Vec<String> {
-    let mut lines: Vec<String> = ["y", "y", "y", "leaked in a public gist", "1", "1"]
+    let mut lines: Vec<String> = ["y", "y", "y", "leaked in a public gist", "y", "1", "1"]
         .into_iter()
         .map(String::from)
         .collect();
@@ -204,11 +209,34 @@ fn compromised_secret_end_to_end_then_the_timeline() {
     let (emu, dir) = setup();
     let before = current(&emu);
     let id = start_run(&emu, dir.path());
+    // The leaked value is in hand: leak-check finds it is still AWSCURRENT, for INC-2041.
+    let check = strongroom(&emu, dir.path())
+        .args([
+            "leak-check",
+            "--secrets",
+            SECRET,
+            "--read-values",
+            "--incident",
+            "INC-2041",
+        ])
+        .write_stdin("sk_live_old\n")
+        .output()
+        .unwrap();
+    let checked = String::from_utf8_lossy(&check.stdout).to_string();
+    assert_eq!(check.status.code(), Some(0), "{checked}");
+    assert!(checked.starts_with("STILL AWSCURRENT"), "{checked}");
+    // So the run does not ask whether the leak is real: "1" for it is left out.
     let mut answers = answers_to_rotation();
+    answers.remove(HEAD - 2);
     answers.extend(answers_after_checks());
     let (ok, out) = resume(&emu, dir.path(), &id, &answers);
     assert!(ok, "{out}");
     assert!(out.contains(&format!("Run {id}: completed")), "{out}");
+    assert!(
+        out.contains("leak-match: done: current: leak check 1 by responder"),
+        "{out}"
+    );
+    assert!(!out.contains("== triage-real"), "{out}");
     assert!(out.contains("contain-check: check passed"), "{out}");
     assert!(out.contains("verify-replicas: check passed"), "{out}");
 
@@ -384,7 +412,7 @@ fn a_run_killed_mid_step_resumes_and_keeps_every_entry_once() {
         .stdin
         .take()
         .unwrap()
-        .write_all((answers[..6].join("\n") + "\n").as_bytes())
+        .write_all((answers[..HEAD].join("\n") + "\n").as_bytes())
         .unwrap();
     let journal = Journal::open(dir.path()).unwrap();
     let started = |step: &str| {
@@ -407,7 +435,7 @@ fn a_run_killed_mid_step_resumes_and_keeps_every_entry_once() {
     );
 
     emu.clear_faults();
-    let mut rest = answers_to_rotation()[6..].to_vec();
+    let mut rest = answers_to_rotation()[HEAD..].to_vec();
     rest.extend(answers_after_checks());
     let (ok, out) = resume(&emu, dir.path(), &id, &rest);
     assert!(ok, "{out}");

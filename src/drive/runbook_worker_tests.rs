@@ -107,6 +107,24 @@ async fn a_run_started_from_the_tui_waits_for_each_answer_and_resumes_in_a_new_w
             },
         ))
         .unwrap();
+    let leak = settled(&mut rx, &mut progress).await;
+    assert!(
+        matches!(&leak.waiting, Some(Command::ShowManual { step, .. }) if step == "leak-check"),
+        "{:?}",
+        leak.waiting
+    );
+    // No leak check was run: the leak_match query answers `unknown` and the run asks as before.
+    requests
+        .send(answer(
+            &first.run_id,
+            Event::ManualDone {
+                step: "leak-check".into(),
+                at: Utc::now(),
+                ticked: vec![true],
+                note: None,
+            },
+        ))
+        .unwrap();
     let second = settled(&mut rx, &mut progress).await;
     assert!(
         matches!(&second.waiting, Some(Command::AskDecision { step, .. }) if step == "triage-real"),
@@ -147,7 +165,8 @@ async fn a_run_started_from_the_tui_waits_for_each_answer_and_resumes_in_a_new_w
         "{:?}",
         evidence.waiting
     );
-    assert_eq!(evidence.evidence.len(), 5);
+    // The leak check's answer is evidence too.
+    assert_eq!(evidence.evidence.len(), 6);
     // Showing the open run again journals nobody new.
     let operators = |s: &RunSnapshot| {
         s.journal

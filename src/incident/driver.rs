@@ -100,6 +100,14 @@ pub async fn advance<F: FnMut(Progress<'_>)>(
                 }));
                 let output = output_name(session, &step);
                 let result = match QueryKind::from_name(&query) {
+                    Some(QueryKind::LeakMatch) => {
+                        super::leak_match::answer(session.journal(), &args).map(|out| {
+                            let mut outputs = BTreeMap::new();
+                            outputs.insert(output, out.value);
+                            outputs.insert("summary".to_string(), out.summary);
+                            outputs
+                        })
+                    }
                     Some(kind) => executor.query(kind, &args).await.map(|out| {
                         let mut outputs = BTreeMap::new();
                         outputs.insert(output, out.value);

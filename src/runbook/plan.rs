@@ -175,6 +175,24 @@ fn planned(step: &Step, values: &BTreeMap<String, String>, next: String) -> Plan
                 })
                 .collect(),
         },
+        StepBody::Decision(Decision::OnAnswer {
+            query,
+            cases,
+            otherwise,
+        }) => Detail::Decision {
+            question: None,
+            branches: cases
+                .iter()
+                .map(|(answer, goto)| Branch {
+                    when: format!("`{query}` answered `{answer}`"),
+                    goto: goto.clone(),
+                })
+                .chain(std::iter::once(Branch {
+                    when: format!("`{query}` gave another answer or none"),
+                    goto: otherwise.clone(),
+                }))
+                .collect(),
+        },
         StepBody::Decision(Decision::OnCheck {
             check,
             if_true,

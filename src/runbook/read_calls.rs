@@ -49,6 +49,8 @@ pub fn query_calls(query: QueryKind, args: &BTreeMap<String, String>) -> Vec<Rea
         QueryKind::ResourcePolicy => vec![secrets("GetResourcePolicy", &secret_id, None)],
         QueryKind::Versions => vec![list_versions(&secret_id)],
         QueryKind::ReplicaStatus => vec![describe(&secret_id, Some("on the primary"))],
+        // Answered from the local journal: no AWS call.
+        QueryKind::LeakMatch => Vec::new(),
         QueryKind::WhoRead => {
             let lookback = args
                 .get("lookback")

@@ -25,6 +25,8 @@ pub(super) enum Target {
     Step(String),
     /// A decision's `on`: an earlier check step.
     CheckStep(String),
+    /// A decision's `on` with `cases`: an earlier query step.
+    QueryStep(String),
     Value(ValueRef),
 }
 

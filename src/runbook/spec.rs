@@ -220,6 +220,10 @@ pub enum QueryKind {
     Versions,
     WhoRead,
     ReplicaStatus,
+    /// The journaled `strongroom leak-check` of the incident that covered the secret: `current`,
+    /// `previous`, `pending`, `none`, `incomplete`, or `unknown` when no check was made. Reads
+    /// the local journal, never AWS and never a value.
+    LeakMatch,
 }
 
 impl QueryKind {
@@ -229,6 +233,7 @@ impl QueryKind {
         "versions",
         "who_read",
         "replica_status",
+        "leak_match",
     ];
 
     pub fn from_name(name: &str) -> Option<Self> {
@@ -238,6 +243,7 @@ impl QueryKind {
             "versions" => Self::Versions,
             "who_read" => Self::WhoRead,
             "replica_status" => Self::ReplicaStatus,
+            "leak_match" => Self::LeakMatch,
             _ => return None,
         })
     }
@@ -248,6 +254,7 @@ impl QueryKind {
     pub fn args(self) -> (&'static [&'static str], &'static [&'static str]) {
         match self {
             Self::WhoRead => (&["secret_id"], &["lookback", "include_replicas"]),
+            Self::LeakMatch => (&["secret_id", "incident"], &[]),
             _ => (&["secret_id"], &[]),
         }
     }
@@ -351,6 +358,14 @@ pub enum Decision {
         check: String,
         if_true: String,
         if_false: String,
+    },
+    /// Branch on the answer of an earlier query step (`leak_match` answers `current`,
+    /// `previous`, ...): the case named by the answer, else `otherwise` (also when the query
+    /// gave no answer).
+    OnAnswer {
+        query: String,
+        cases: Vec<(String, String)>,
+        otherwise: String,
     },
 }
 

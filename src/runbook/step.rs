@@ -16,7 +16,15 @@ const MANUAL_KEYS: &[&str] = &["instructions", "checklist", "note"];
 const QUERY_KEYS: &[&str] = &["query", "args", "output"];
 const ACTION_KEYS: &[&str] = &["action", "args", "confirm"];
 const CHECK_KEYS: &[&str] = &["assert", "on_fail"];
-const DECISION_KEYS: &[&str] = &["question", "options", "on", "if_true", "if_false"];
+const DECISION_KEYS: &[&str] = &[
+    "question",
+    "options",
+    "on",
+    "if_true",
+    "if_false",
+    "cases",
+    "otherwise",
+];
 const OPTION_KEYS: &[&str] = &["label", "goto"];
 /// More than this many retries hides an outage instead of riding out a throttle.
 const MAX_RETRIES: u32 = 10;
@@ -427,6 +435,14 @@ fn parse_check(reader: &mut Reader, table: &Table, index: usize) -> Option<StepB
 fn parse_decision(reader: &mut Reader, table: &Table, index: usize) -> Option<StepBody> {
     let has = |key: &str| table.entries.get(key).is_some();
     let asks = has("question") || has("options");
+    if has("cases") || has("otherwise") {
+        return parse_cases(
+            reader,
+            table,
+            index,
+            asks || has("if_true") || has("if_false"),
+        );
+    }
     let branches = has("on") || has("if_true") || has("if_false");
     if asks && branches {
         let key = if has("on") {
@@ -464,7 +480,7 @@ fn parse_decision(reader: &mut Reader, table: &Table, index: usize) -> Option<St
     let question = reader.required_string(
         table,
         "question",
-        "a decision needs `question` + `options`, or `on` + `if_true` + `if_false`",
+        "a decision needs `question` + `options`, `on` + `if_true` + `if_false`, or `on` + `cases` + `otherwise`",
     );
     if let Some(question) = &question {
         reader.templates(question, &table.field("question"), Some(index));
@@ -499,6 +515,70 @@ fn parse_decision(reader: &mut Reader, table: &Table, index: usize) -> Option<St
     Some(StepBody::Decision(Decision::Question {
         question: question?.value,
         options: options.into_iter().collect::<Option<Vec<_>>>()?,
+    }))
+}
+
+/// `on` + `cases` + `otherwise`: a branch per answer of an earlier query step.
+fn parse_cases(reader: &mut Reader, table: &Table, index: usize, mixed: bool) -> Option<StepBody> {
+    if mixed {
+        let key = if table.entries.get("cases").is_some() {
+            "cases"
+        } else {
+            "otherwise"
+        };
+        if let Some(value) = table.entries.get(key) {
+            reader.error(
+                value.span(),
+                table.field(key),
+                "a decision asks (`question` + `options`), branches on a check (`on` + `if_true` + \
+                 `if_false`) or on a query's answer (`on` + `cases` + `otherwise`): one of them",
+            );
+        }
+        return None;
+    }
+    let on = reader.required_string(
+        table,
+        "on",
+        "name the query step whose answer this decision branches on",
+    );
+    if let Some(on) = &on {
+        reader.refer(
+            on.span.clone(),
+            table.field("on"),
+            Some(index),
+            Target::QueryStep(on.value.clone()),
+        );
+    }
+    if table.entries.get("cases").is_none() {
+        reader.missing(
+            table,
+            "cases",
+            "map each answer to a step, e.g. cases = { current = \"contain\", none = \"end\" }",
+        );
+    }
+    let mut cases = Vec::new();
+    let mut complete = true;
+    if let Some(cases_table) = reader.table(table, "cases") {
+        let answers: Vec<String> = cases_table
+            .entries
+            .iter()
+            .map(|(k, _)| k.get_ref().to_string())
+            .collect();
+        for answer in answers {
+            match goto(reader, &cases_table, &answer, index) {
+                Some(target) => cases.push((answer, target)),
+                None => complete = false,
+            }
+        }
+    }
+    let otherwise = goto(reader, table, "otherwise", index);
+    if !complete {
+        return None;
+    }
+    Some(StepBody::Decision(Decision::OnAnswer {
+        query: on?.value,
+        cases,
+        otherwise: otherwise?,
     }))
 }
 

@@ -396,13 +396,13 @@ instructions = "No id, no title."
         vec![
             "t.toml:8: step.m.instructions: missing; a manual step needs `instructions` (Markdown)",
             "t.toml:13: step.q.output: missing; name the evidence so later steps can use it",
-            "t.toml:13: step.q.query: missing; a query step needs `query`, one of: describe_secret, resource_policy, versions, who_read, replica_status",
+            "t.toml:13: step.q.query: missing; a query step needs `query`, one of: describe_secret, resource_policy, versions, who_read, replica_status, leak_match",
             "t.toml:18: step.a.args: missing; action `tag` needs secret_id, tags",
             "t.toml:18: step.a.confirm: missing; an action needs the text the operator types to approve it",
             "t.toml:24: step.c.assert: missing; a check step needs `assert`, e.g. assert = \"replicas_in_sync\"",
             "t.toml:24: step.c.on_fail: missing; say what the operator should do when the check fails",
             "t.toml:29: step.d.options: missing; list the answers, e.g. options = [{ label = \"Yes\", goto = \"contain\" }]",
-            "t.toml:29: step.d.question: missing; a decision needs `question` + `options`, or `on` + `if_true` + `if_false`",
+            "t.toml:29: step.d.question: missing; a decision needs `question` + `options`, `on` + `if_true` + `if_false`, or `on` + `cases` + `otherwise`",
             "t.toml:34: step[5].id: missing; every step needs an id, used by gotos and {{steps.ID...}}",
             "t.toml:34: step[5].title: missing; a one-line title shown in the step list",
         ]
@@ -444,7 +444,7 @@ on_fail = "Look again."
         found,
         vec![
             "t.toml:11: step.k.kind: unknown step kind `wait`; expected one of: manual, query, action, check, decision",
-            "t.toml:17: step.q.query: unknown query `get_secret_value`; expected one of: describe_secret, resource_policy, versions, who_read, replica_status",
+            "t.toml:17: step.q.query: unknown query `get_secret_value`; expected one of: describe_secret, resource_policy, versions, who_read, replica_status, leak_match",
             "t.toml:24: step.a.action: unknown action `delete_secret`; expected one of: rotate_now, put_deny_all_policy, restore_policy, tag, cancel_rotation, restore_secret, replicate_to_region, promote_replica",
             "t.toml:31: step.c.assert: `no_reads_by` takes a principal and `since=`; write e.g. `no_reads_by(param.suspect, since=steps.contain.finished_at)`",
         ]

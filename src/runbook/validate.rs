@@ -146,6 +146,17 @@ impl Outline {
                 }
                 self.runs_before(position, reference, id)
             }
+            Target::QueryStep(id) => {
+                let Some(position) = self.position(id) else {
+                    return Some(format!("no step has id `{id}`; {}", self.known_steps()));
+                };
+                if self.steps[position].kind.as_deref() != Some("query") {
+                    return Some(format!(
+                        "`{id}` is not a query step; `cases` branch on a query's answer"
+                    ));
+                }
+                self.runs_before(position, reference, id)
+            }
             Target::Value(ValueRef::Param(name)) => (!self.params.contains(name)).then(|| {
                 let known = if self.params.is_empty() {
                     "none".to_string()

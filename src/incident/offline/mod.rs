@@ -82,6 +82,7 @@ impl OfflineExecutor {
         })?;
         let replicas = replicas_of(&fleet.secrets, secret);
         let (value, summary) = match query {
+            QueryKind::LeakMatch => return Err(super::leak_match::not_here()),
             QueryKind::DescribeSecret => (
                 serde_json::to_string(secret).unwrap_or_default(),
                 format!(

@@ -144,7 +144,9 @@ async fn the_compromised_secret_runbook_runs_to_the_end_on_the_demo() {
     assert!(timeline.integrity.verified);
     assert!(timeline.time_to_contain.is_some() && timeline.time_to_rotate.is_some());
     assert!(timeline.entries.iter().all(|line| line.who == "tester"));
-    assert_eq!(timeline.evidence.len(), 5);
+    // Five queries of AWS evidence and the leak check's answer (none was journaled: unknown).
+    assert_eq!(timeline.evidence.len(), 6);
+    assert_eq!(output("leak-match", "match"), "unknown");
     let markdown = crate::report::incident::markdown(&timeline);
     assert!(
         markdown.contains("| Rotate now | action | done |"),

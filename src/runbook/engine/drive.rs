@@ -215,6 +215,30 @@ impl Engine {
                     message: None,
                 })
             }
+            StepBody::Decision(Decision::OnAnswer {
+                query,
+                cases,
+                otherwise,
+            }) => {
+                let output = match self.runbook.step(query).map(|s| &s.body) {
+                    Some(StepBody::Query { output, .. }) => output.clone(),
+                    _ => String::new(),
+                };
+                let answer = self
+                    .records
+                    .get(query)
+                    .and_then(|record| record.outputs.get(&output))
+                    .map(|a| a.trim().to_string());
+                let goto = answer
+                    .as_deref()
+                    .and_then(|a| cases.iter().find(|(case, _)| case == a))
+                    .map_or(otherwise, |(_, goto)| goto);
+                Next::Journal(EntryKind::Decision {
+                    step: step.id.clone(),
+                    choice: answer.unwrap_or_else(|| "no answer".to_string()),
+                    goto: goto.clone(),
+                })
+            }
             StepBody::Decision(Decision::OnCheck {
                 check,
                 if_true,

@@ -218,6 +218,7 @@ pub fn query_name(query: QueryKind) -> &'static str {
         QueryKind::Versions => "versions",
         QueryKind::WhoRead => "who_read",
         QueryKind::ReplicaStatus => "replica_status",
+        QueryKind::LeakMatch => "leak_match",
     }
 }
 

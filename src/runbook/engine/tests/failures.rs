@@ -195,13 +195,71 @@ fn a_question_decision_branches_on_the_option() {
             _ => None,
         },
     );
-    assert_eq!(started(&batches), vec!["triage", "triage-real"]);
+    assert_eq!(
+        started(&batches),
+        vec![
+            "triage",
+            "leak-check",
+            "leak-match",
+            "leak-branch",
+            "triage-real"
+        ]
+    );
     assert_eq!(last_status(&batches), RunStatus::Completed);
     assert!(entries(&batches).iter().any(|e| matches!(
         &e.kind,
         EntryKind::Decision { step, goto, .. } if step == "triage-real" && goto == "end"
     )));
     assert_replay_matches(&compromised(), &batches);
+}
+
+/// The compromised-secret runbook with `leak-match` answering `answer`: the steps it starts.
+fn after_leak_match(answer: &str) -> Vec<String> {
+    let (_, batches) = run(
+        compromised(),
+        params(),
+        WRITE,
+        |command, at| match command {
+            Command::RunQuery { step, .. } if step == "leak-match" => Some(Event::QueryDone {
+                step: step.clone(),
+                at,
+                result: Ok(BTreeMap::from([("match".to_string(), answer.to_string())])),
+            }),
+            _ => None,
+        },
+    );
+    assert_replay_matches(&compromised(), &batches);
+    started(&batches)
+}
+
+#[test]
+fn the_leak_checks_answer_picks_the_branch() {
+    // Still current: no "is it real?" question, straight to severity and containment.
+    let current = after_leak_match("current");
+    assert_eq!(
+        current[3..6],
+        ["leak-branch", "severity", "evidence-secret"]
+    );
+    assert!(current.contains(&"rotate".to_string()));
+    // Previous: revoke the old credential, look at the reads, then (first option) respond.
+    let previous = after_leak_match("previous");
+    assert_eq!(
+        previous[3..7],
+        [
+            "leak-branch",
+            "revoke-previous",
+            "reads-since-exposure",
+            "previous-decision"
+        ]
+    );
+    // No match: stop and re-triage; the first option ends the run.
+    let none = after_leak_match("none");
+    assert_eq!(
+        none[3..],
+        ["leak-branch", "retriage", "retriage-decision"].map(String::from)
+    );
+    // No check made (or an answer the cases do not name): the question as before.
+    assert_eq!(after_leak_match("unknown")[4], "triage-real");
 }
 
 #[test]

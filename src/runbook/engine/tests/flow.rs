@@ -10,6 +10,9 @@ fn happy_path_runs_every_step_in_order_with_the_journal_first() {
     assert_eq!(engine.status(), Some(&RunStatus::Completed));
     let expected: Vec<&str> = vec![
         "triage",
+        "leak-check",
+        "leak-match",
+        "leak-branch",
         "triage-real",
         "severity",
         "evidence-secret",

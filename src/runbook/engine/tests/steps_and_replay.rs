@@ -36,9 +36,7 @@ fn a_manual_step_needs_every_box_ticked() {
         Command::Journal(Entry { kind: EntryKind::StepOutcome { step, outcome: Outcome::Succeeded, .. }, .. })
             if step == "triage"
     ));
-    assert!(
-        matches!(done.last(), Some(Command::AskDecision { step, .. }) if step == "triage-real")
-    );
+    assert!(matches!(done.last(), Some(Command::ShowManual { step, .. }) if step == "leak-check"));
     assert_eq!(engine.record_of("triage").unwrap().finished_at, Some(t(3)));
 }
 

@@ -35,6 +35,7 @@ pub(super) async fn run(
         QueryKind::Versions => versions(exec, secret_id).await,
         QueryKind::ReplicaStatus => replica_status(exec, secret_id).await,
         QueryKind::WhoRead => who_read(exec, secret_id, args).await,
+        QueryKind::LeakMatch => Err(crate::incident::leak_match::not_here()),
     }
 }
 
