@@ -56,6 +56,8 @@ pub enum Action {
     Revoke,
     ChangeOwner,
     FollowUp,
+    /// Leak triage on the selected secret (or the listed ones): a masked prompt for the value.
+    LeakCheck,
 }
 
 impl Action {
@@ -98,6 +100,7 @@ impl Action {
         Action::Revoke,
         Action::ChangeOwner,
         Action::FollowUp,
+        Action::LeakCheck,
     ];
 
     pub fn name(self) -> &'static str {
@@ -140,6 +143,7 @@ impl Action {
             Action::Revoke => "revoke",
             Action::ChangeOwner => "change_owner",
             Action::FollowUp => "follow_up",
+            Action::LeakCheck => "leak_check",
         }
     }
 

@@ -38,6 +38,14 @@ pub enum Effect {
     },
     /// Work for the review worker, which owns the review store.
     Review(ReviewRequest),
+    /// Leak triage: read the plan's versions, compare them with the suspect, journal who read
+    /// and why (`source` names where the reads went).
+    LeakCheck {
+        suspect: std::sync::Arc<crate::leak::Suspect>,
+        plan: crate::leak::Plan,
+        reason: String,
+        source: String,
+    },
     Quit,
 }
 

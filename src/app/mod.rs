@@ -6,6 +6,7 @@ pub mod columns;
 pub mod cursor;
 pub mod effect;
 pub mod filter;
+pub mod leak_prompt;
 pub mod msg;
 pub mod observation;
 pub mod registry_view;

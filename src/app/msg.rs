@@ -52,6 +52,8 @@ pub enum Msg {
         arn: String,
         result: Result<Vec<ReplicaStatus>, CellError>,
     },
+    /// A leak check's answer and its journal id, or why it could not be made.
+    LeakChecked(Result<(crate::leak::Outcome, Option<i64>), String>),
     /// The open run changed (sent after every step, decision and answer).
     RunUpdated(Box<RunSnapshot>),
     /// What the worker is doing now, e.g. `evidence-reads: query who_read`.

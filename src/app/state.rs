@@ -261,6 +261,8 @@ pub struct State {
     pub replicas: super::replicas::ReplicasView,
     pub review: super::review::ReviewView,
     pub registry: super::registry_view::RegistryView,
+    /// The leak check's masked prompt (`L`), over the inventory or a secret's detail.
+    pub leak: Option<super::leak_prompt::LeakPrompt>,
 }
 
 impl State {
@@ -346,6 +348,7 @@ impl State {
             replicas: super::replicas::ReplicasView::default(),
             review: super::review::ReviewView::default(),
             registry: Default::default(),
+            leak: None,
         }
     }
 

@@ -11,7 +11,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use chrono::Utc;
-use serde_json::json;
 use zeroize::Zeroizing;
 
 use super::open::Loaded;
@@ -253,17 +252,7 @@ fn journal(
     plan: &Plan,
     outcome: &Outcome,
 ) -> Result<i64, String> {
-    let record = json!({
-        "verdict": outcome.verdict().word(),
-        "source": p.source,
-        "candidates": plan.targets.iter().map(|t| json!({
-            "name": t.name, "arn": t.arn, "account": t.account, "region": t.region,
-        })).collect::<Vec<_>>(),
-        "reads": outcome.reads,
-        "calls": outcome.calls,
-        "matches": outcome.matches,
-        "failures": outcome.failures,
-    });
+    let record = crate::leak::journal_record(plan, outcome, &p.source);
     let mut j = Journal::open(state_dir).map_err(|e| e.to_string())?;
     j.record_leak_check(
         Utc::now(),

@@ -22,6 +22,8 @@ pub struct Runner {
     runbooks: Option<UnboundedSender<RunbookRequest>>,
     /// The review worker (the review store), in the interactive console.
     reviews: Option<UnboundedSender<ReviewRequest>>,
+    /// Where leak checks are journaled (`journal.sqlite`), in the interactive console.
+    journal_dir: Option<std::path::PathBuf>,
 }
 
 impl Runner {
@@ -33,6 +35,7 @@ impl Runner {
             cancels: Arc::default(),
             runbooks: None,
             reviews: None,
+            journal_dir: None,
         };
         (runner, rx)
     }
@@ -45,6 +48,12 @@ impl Runner {
     /// Sends `Effect::Runbook` requests to this worker.
     pub fn with_runbooks(mut self, worker: UnboundedSender<RunbookRequest>) -> Self {
         self.runbooks = Some(worker);
+        self
+    }
+
+    /// Journals leak checks in `dir` (the state directory).
+    pub fn with_journal_dir(mut self, dir: std::path::PathBuf) -> Self {
+        self.journal_dir = Some(dir);
         self
     }
 
@@ -166,9 +175,49 @@ impl Runner {
                     let _ = tx.send(no_review_worker(request));
                 }
             }
+            Effect::LeakCheck {
+                suspect,
+                plan,
+                reason,
+                source,
+            } => {
+                let fut = self.source.leak_check(suspect, plan.clone());
+                let dir = self.journal_dir.clone();
+                tokio::spawn(async move {
+                    let result = fut.await.map(|outcome| {
+                        let id = dir.and_then(|dir| {
+                            journal_leak_check(&dir, &reason, &source, &plan, &outcome)
+                                .map_err(|e| tracing::warn!("leak check not journaled: {e}"))
+                                .ok()
+                        });
+                        (outcome, id)
+                    });
+                    let _ = tx.send(Msg::LeakChecked(result));
+                });
+            }
             Effect::Quit => {}
         }
     }
+}
+
+/// Records a console leak check in the journal: who (the local operator), why, and what
+/// matched; never a value.
+fn journal_leak_check(
+    dir: &std::path::Path,
+    reason: &str,
+    source: &str,
+    plan: &crate::leak::Plan,
+    outcome: &crate::leak::Outcome,
+) -> Result<i64, crate::store::journal::JournalError> {
+    let operator = crate::incident::session::Operator::local("the console".to_string()).name;
+    let record = crate::leak::journal_record(plan, outcome, source);
+    crate::store::journal::Journal::open(dir)?.record_leak_check(
+        Utc::now(),
+        &operator,
+        reason,
+        None,
+        &record,
+    )
 }
 
 /// The answer to a review request when no worker runs (headless commands use the store
@@ -201,6 +250,7 @@ fn answers(effect: &Effect) -> bool {
             | Effect::DescribeReplication { .. }
             | Effect::FetchEvents { .. }
             | Effect::FetchPolicies { .. }
+            | Effect::LeakCheck { .. }
     )
 }
 

@@ -5,9 +5,11 @@
 pub mod outcome;
 pub mod parts;
 pub mod plan;
+pub mod record;
 pub mod suspect;
 
 pub use outcome::{Failure, Match, Outcome, Verdict};
 pub use parts::{Part, parts_matching, parts_matching_digests};
 pub use plan::{BATCH, Plan, Read, Target};
-pub use suspect::{Suspect, SuspectError};
+pub use record::journal_record;
+pub use suspect::{Masked, Suspect, SuspectError};

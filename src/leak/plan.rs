@@ -122,6 +122,19 @@ impl Plan {
         self.current_batches().len() + self.older_reads()
     }
 
+    /// One line: the reads and their calls.
+    pub fn brief(&self) -> String {
+        format!(
+            "{} secret(s), {} version(s) to read in {} call(s): {} BatchGetSecretValue, {} \
+             GetSecretValue",
+            self.targets.len(),
+            self.reads(),
+            self.calls(),
+            self.current_batches().len(),
+            self.older_reads()
+        )
+    }
+
     /// One sentence for the operator: what will be read, in how many calls.
     pub fn describe(&self) -> String {
         let mut s = format!(

@@ -12,6 +12,57 @@ pub struct Suspect {
     digest: Zeroizing<[u8; 32]>,
 }
 
+impl PartialEq for Suspect {
+    fn eq(&self, other: &Self) -> bool {
+        self.matches_digest(&other.digest)
+    }
+}
+
+/// A value being typed into a masked prompt: never shown (`Debug` hides it), held in a buffer
+/// that never grows (so no copy is left behind by a reallocation) and is zeroed on drop.
+#[derive(Clone, PartialEq)]
+pub struct Masked(Zeroizing<String>);
+
+impl Default for Masked {
+    fn default() -> Self {
+        Self(Zeroizing::new(String::with_capacity(MAX_BYTES)))
+    }
+}
+
+impl std::fmt::Debug for Masked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Masked(<hidden>)")
+    }
+}
+
+impl Masked {
+    /// Adds a character; refused (false) past the most a secret can hold.
+    pub fn push(&mut self, c: char) -> bool {
+        if self.0.len() + c.len_utf8() > MAX_BYTES {
+            return false;
+        }
+        self.0.push(c);
+        true
+    }
+
+    pub fn pop(&mut self) {
+        self.0.pop();
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Hashes what was typed (exactly: a prompt adds no line break) and empties the buffer.
+    pub fn take_suspect(&mut self) -> Result<Suspect, SuspectError> {
+        let mut bytes = Zeroizing::new(Vec::with_capacity(self.0.len()));
+        bytes.extend_from_slice(self.0.as_bytes());
+        self.0.zeroize();
+        self.0.clear();
+        Suspect::from_bytes(bytes, true)
+    }
+}
+
 impl std::fmt::Debug for Suspect {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Suspect(<hidden>)")
@@ -96,6 +147,24 @@ mod tests {
         assert_eq!(suspect("", true).unwrap_err(), SuspectError::Empty);
         let long = "x".repeat(MAX_BYTES + 1);
         assert_eq!(suspect(&long, true).unwrap_err(), SuspectError::TooLong);
+    }
+
+    #[test]
+    fn a_masked_prompt_hides_what_is_typed_and_empties_into_a_suspect() {
+        let mut m = Masked::default();
+        for c in "hunter2".chars() {
+            assert!(m.push(c));
+        }
+        assert_eq!(format!("{m:?}"), "Masked(<hidden>)");
+        let s = m.take_suspect().unwrap();
+        assert!(s.matches(b"hunter2"));
+        assert!(m.is_empty());
+        assert_eq!(m.take_suspect().unwrap_err(), SuspectError::Empty);
+        let mut full = Masked::default();
+        for _ in 0..MAX_BYTES {
+            assert!(full.push('x'));
+        }
+        assert!(!full.push('x'), "a secret holds at most 64 KiB");
     }
 
     #[test]

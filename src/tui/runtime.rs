@@ -44,7 +44,10 @@ pub async fn run(
     };
     let worker = worker::spawn(config, runner.sender())?;
     let reviews = crate::drive::review_worker::spawn(options.state_dir.clone(), runner.sender())?;
-    let runner = runner.with_runbooks(worker).with_reviews(reviews);
+    let runner = runner
+        .with_runbooks(worker)
+        .with_reviews(reviews)
+        .with_journal_dir(options.state_dir.clone());
     state.review.reviewer = crate::review::decision::local_user();
     let mut events = EventStream::new();
     let mut sigterm = signal(SignalKind::terminate())?;

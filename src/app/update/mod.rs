@@ -8,6 +8,7 @@ pub mod events;
 mod fetch;
 mod help;
 mod inventory;
+mod leak;
 mod load;
 mod matrix;
 mod nav;
@@ -114,6 +115,10 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
             drill_run::describe_done(state, &arn);
             effects
         }
+        Msg::LeakChecked(result) => {
+            leak::checked(state, result);
+            Vec::new()
+        }
         Msg::RunUpdated(snapshot) => {
             run::updated(state, *snapshot);
             Vec::new()
@@ -182,6 +187,9 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
             ) =>
         {
             runbooks::open(state, false)
+        }
+        Action::LeakCheck if matches!(state.view, View::Inventory | View::Detail) => {
+            leak::open(state)
         }
         Action::Replicas if matches!(state.view, View::Inventory | View::Detail) => {
             replicas::open(state)

@@ -11,6 +11,7 @@ use crate::app::state::{Mode, Notice, NoticeLevel, State, View};
 pub fn key(state: &mut State, key: PromptKey) -> Vec<Effect> {
     match (state.mode, key) {
         (Mode::Normal, _) => Vec::new(),
+        (Mode::Input, key) if state.leak.is_some() => super::leak::input(state, key),
         (Mode::Input, key) if state.view == View::Runbooks => super::runbooks::input(state, key),
         (Mode::Input, key) if state.view == View::Run => super::run::input(state, key),
         (Mode::Input, key) if state.view == View::Review => super::review::input(state, key),

@@ -5,6 +5,7 @@ pub mod detail;
 pub mod events;
 pub mod help;
 pub mod inventory;
+pub mod leak;
 pub mod principal;
 pub mod record;
 pub mod registry;
@@ -93,11 +94,14 @@ pub fn render(frame: &mut Frame, state: &State, keymap: &Keymap, theme: &Theme) 
             (registry::heading(state), registry::HINT)
         }
     };
+    leak::render(frame, body, state, theme);
     title::render(frame, top, state, &heading, theme);
     status_bar::render(frame, status, state, theme);
     bottom_line::render(frame, bottom, state, hint, theme);
 }
 
+#[cfg(test)]
+mod leak_snapshots_test;
 #[cfg(test)]
 mod registry_snapshots_test;
 #[cfg(test)]
