@@ -133,7 +133,7 @@ fn a_dry_run_against_an_endpoint_sends_it_nothing() {
         "{}\n{stdout}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(stdout.contains("25. followups [manual]"), "{stdout}");
+    assert!(stdout.contains("33. followups [manual]"), "{stdout}");
     assert!(
         stdout.contains("secretsmanager:RotateSecret"),
         "the rotate request is missing:\n{stdout}"

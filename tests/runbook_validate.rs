@@ -108,7 +108,7 @@ const FIXTURES: &[(&str, &[&str])] = &[
             "tests/fixtures/runbooks/missing-fields.toml:8: step.rotate.args: missing; action `rotate_now` needs secret_id",
             "tests/fixtures/runbooks/missing-fields.toml:8: step.rotate.confirm: missing; an action needs the text the operator types to approve it",
             "tests/fixtures/runbooks/missing-fields.toml:18: step.verify.assert: unknown assertion `all_good`; expected one of: current_version_changed_since, replicas_in_sync, replicated_to, no_reads_by, policy_denies_all_except",
-            "tests/fixtures/runbooks/missing-fields.toml:25: step.evidence.query: unknown query `get_secret_value`; expected one of: describe_secret, resource_policy, versions, who_read, replica_status",
+            "tests/fixtures/runbooks/missing-fields.toml:25: step.evidence.query: unknown query `get_secret_value`; expected one of: describe_secret, resource_policy, versions, who_read, replica_status, leak_match",
         ],
     ),
     (

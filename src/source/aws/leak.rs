@@ -1,5 +1,6 @@
 //! Leak triage's reads (`strongroom leak-check --read-values`): AWSCURRENT of up to 20 secrets
-//! a BatchGetSecretValue call, older versions one GetSecretValue each. Each value is hashed in
+//! a BatchGetSecretValue call, each older stage (AWSPREVIOUS, AWSPENDING) one GetSecretValue by
+//! its stage. Each value is hashed in
 //! memory against the suspect and zeroed at once; only which version matched leaves here.
 //! The SDK's own response buffers are freed, not zeroed: that part is beyond this process's
 //! reach, as it is for every SDK user.
@@ -25,7 +26,7 @@ const AT_ONCE: usize = 16;
 /// One call's work: a batch of AWSCURRENT, or one older version.
 enum Call {
     Batch(Vec<Target>),
-    Older { target: Target, version_id: String },
+    Older { target: Target, stage: String },
 }
 
 /// What one call found.
@@ -68,7 +69,7 @@ async fn check(
         for r in t.reads.iter().filter(|r| !r.is_current()) {
             calls.push(Call::Older {
                 target: t.clone(),
-                version_id: r.version_id.clone(),
+                stage: r.stage().to_string(),
             });
         }
     }
@@ -87,9 +88,7 @@ async fn check(
             };
             match call {
                 Call::Batch(targets) => batch(&client, suspect, &targets).await,
-                Call::Older { target, version_id } => {
-                    older(&client, suspect, &target, &version_id).await
-                }
+                Call::Older { target, stage } => older(&client, suspect, &target, &stage).await,
             }
         })
         .buffer_unordered(AT_ONCE)
@@ -118,9 +117,7 @@ fn unreachable_cell(call: &Call, why: &str) -> Found {
             "BatchGetSecretValue",
             ts.iter().map(|t| failure(t, "AWSCURRENT", why)).collect(),
         ),
-        Call::Older { target, version_id } => {
-            ("GetSecretValue", vec![failure(target, version_id, why)])
-        }
+        Call::Older { target, stage } => ("GetSecretValue", vec![failure(target, stage, why)]),
     };
     Found {
         operation,
@@ -200,9 +197,9 @@ async fn batch(client: &Client, suspect: &Suspect, targets: &[Target]) -> Found 
     found
 }
 
-/// GetSecretValue of one older version, by its id (the listing said which version bore the
-/// stage; the answer says which stages it bears now).
-async fn older(client: &Client, suspect: &Suspect, target: &Target, version_id: &str) -> Found {
+/// GetSecretValue of one older stage; the answer says which version bears it now, and its
+/// other stages.
+async fn older(client: &Client, suspect: &Suspect, target: &Target, stage: &str) -> Found {
     let mut found = Found {
         operation: "GetSecretValue",
         ..Default::default()
@@ -210,7 +207,7 @@ async fn older(client: &Client, suspect: &Suspect, target: &Target, version_id: 
     let result = client
         .get_secret_value()
         .secret_id(&target.arn)
-        .version_id(version_id)
+        .version_stage(stage)
         .send()
         .await;
     match result {
@@ -219,15 +216,12 @@ async fn older(client: &Client, suspect: &Suspect, target: &Target, version_id: 
             let value = take_value(out.secret_string.take(), out.secret_binary.take());
             let stages = out.version_stages.take().unwrap_or_default();
             let created = convert::time(out.created_date.as_ref());
-            let id = out
-                .version_id
-                .take()
-                .unwrap_or_else(|| version_id.to_string());
+            let id = out.version_id.take().unwrap_or_default();
             record(&mut found, suspect, target, value, id, stages, created);
         }
         Err(e) => {
             let why = errors::classify(e).to_string();
-            found.failures.push(failure(target, version_id, &why));
+            found.failures.push(failure(target, stage, &why));
         }
     }
     found
