@@ -280,11 +280,12 @@ def main() -> int:
         f"({ath30 / max(need30, 1):.2f} of them; target ≤ 1/50 = 0.02): "
         + ("**met**." if ath30 <= need30 / 50 else
            f"**NOT met, and out of reach on this data**: with 25 reads a day the 30-day answer is 750 reads, "
-           f"at least 15 pages of 50 for LookupEvents; one Athena query takes at least 3 calls (a start, a poll, "
-           f"a result page), so the best ratio is 3/15 = 0.2, whatever the implementation. 1/50 needs at "
-           f"least 150 LookupEvents pages, that is 7,500 reads in the window (250 a day). The ratio favours "
-           f"Athena as reads grow (one result page holds 1,000 rows, a LookupEvents page 50) and beyond 90 "
-           f"days only Athena answers."),
+           f"so the fewest LookupEvents calls that can answer are 15 pages of 50 (Strongroom makes {need30}: "
+           f"it also asks for the secret's other event names), and one Athena query takes at least 3 calls "
+           f"(a start, a poll, a result page): 3/15 = 0.2 against the fewest. 1/50 would need at least 150 "
+           f"LookupEvents pages, that is 7,500 reads in the window (250 a day). The ratio favours Athena as "
+           f"reads grow (one result page holds 1,000 rows, a LookupEvents page 50), and beyond 90 days only "
+           f"Athena answers."),
         f"- A second look at the same window: {again['athena']['StartQueryExecution']} queries (target 0): "
         + ("**met**." if again["athena"]["StartQueryExecution"] == 0 else "**NOT met**."),
         "",
