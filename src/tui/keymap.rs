@@ -28,6 +28,7 @@ pub enum Section {
     Run,
     Replicas,
     Review,
+    Registry,
     Help,
 }
 
@@ -41,8 +42,8 @@ impl Section {
             View::Help => Self::Help,
             View::Runbooks => Self::Runbooks,
             View::Run => Self::Run,
-            // The matrix moves like the replication matrix: ↑↓←→ and Enter.
-            View::Replicas | View::Replica | View::Registry => Self::Replicas,
+            View::Replicas | View::Replica => Self::Replicas,
+            View::Registry => Self::Registry,
             View::Review => Self::Review,
         }
     }
@@ -58,6 +59,7 @@ impl Section {
             Self::Run => "Incident run",
             Self::Replicas => "Replicas (replication matrix, DR drill) and a replica's detail",
             Self::Review => "Access review (who may read against who did, decisions)",
+            Self::Registry => "Registry (each key in each environment)",
             Self::Help => "Help",
         }
     }
@@ -106,6 +108,8 @@ struct File {
     replicas: Vec<Entry>,
     #[serde(default)]
     review: Vec<Entry>,
+    #[serde(default)]
+    registry: Vec<Entry>,
     #[serde(default)]
     help: Vec<Entry>,
 }
@@ -198,6 +202,7 @@ fn parse(text: &str, file: &str) -> Result<Keymap, KeymapError> {
         (Section::Run, parsed.run),
         (Section::Replicas, parsed.replicas),
         (Section::Review, parsed.review),
+        (Section::Registry, parsed.registry),
         (Section::Help, parsed.help),
     ] {
         for entry in entries {

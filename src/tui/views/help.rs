@@ -23,6 +23,7 @@ pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
         Section::Run,
         Section::Replicas,
         Section::Review,
+        Section::Registry,
         Section::Help,
     ] {
         let bindings: Vec<_> = keymap.section(section).collect();
