@@ -36,6 +36,9 @@ pub struct LeakPrompt {
     pub listed: Vec<Arc<Secret>>,
     /// Whether the candidates are the listed secrets rather than the selected one.
     pub all_listed: bool,
+    /// The read plan of the scope, made when the scope changes (not at every frame: an
+    /// organization lists tens of thousands of secrets).
+    pub plan: Plan,
     pub value: Masked,
     pub reason: String,
     pub confirm: String,
@@ -47,10 +50,12 @@ pub struct LeakPrompt {
 
 impl LeakPrompt {
     pub fn new(selected: Arc<Secret>, listed: Vec<Arc<Secret>>) -> Self {
+        let plan = Plan::of(std::iter::once(&*selected));
         Self {
             selected,
             listed,
             all_listed: false,
+            plan,
             value: Masked::default(),
             reason: "leak check from the console".to_string(),
             confirm: String::new(),
@@ -60,13 +65,14 @@ impl LeakPrompt {
         }
     }
 
-    /// The read plan of the current scope.
-    pub fn plan(&self) -> Plan {
-        if self.all_listed {
+    /// Switches between the selected secret and every listed one, and plans the reads again.
+    pub fn toggle_scope(&mut self) {
+        self.all_listed = !self.all_listed;
+        self.plan = if self.all_listed {
             Plan::of(self.listed.iter().map(|s| &**s))
         } else {
             Plan::of(std::iter::once(&*self.selected))
-        }
+        };
     }
 
     /// Whether the reads must be confirmed by typing their count.

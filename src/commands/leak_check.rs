@@ -224,6 +224,13 @@ fn confirm(reads: usize, args: &LeakCheckArgs) -> Result<(), String> {
             ))
         };
     }
+    // The terminal is asked only when the operator is at one (standard error on it): a script
+    // or a test with a controlling terminal somewhere up its tree must not block on it.
+    if !std::io::stderr().is_terminal() {
+        return Err(format!(
+            "{asked}; pass --confirm-reads {reads} to go on (no terminal to ask on)"
+        ));
+    }
     let tty = std::fs::OpenOptions::new()
         .read(true)
         .write(true)

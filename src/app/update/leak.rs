@@ -50,9 +50,7 @@ pub fn input(state: &mut State, key: PromptKey) -> Vec<Effect> {
         PromptKey::Next => {
             prompt.field = match prompt.field {
                 LeakField::Value => LeakField::Reason,
-                LeakField::Reason if prompt.needs_count(prompt.plan().reads()) => {
-                    LeakField::Confirm
-                }
+                LeakField::Reason if prompt.needs_count(prompt.plan.reads()) => LeakField::Confirm,
                 _ => LeakField::Value,
             };
         }
@@ -63,7 +61,7 @@ pub fn input(state: &mut State, key: PromptKey) -> Vec<Effect> {
             };
         }
         PromptKey::Left | PromptKey::Right => {
-            prompt.all_listed = !prompt.all_listed;
+            prompt.toggle_scope();
             prompt.confirm.clear();
         }
         PromptKey::Char(c) => match prompt.field {
@@ -94,7 +92,7 @@ fn submit(state: &mut State) -> Vec<Effect> {
     let Some(prompt) = state.leak.as_mut() else {
         return Vec::new();
     };
-    let plan = prompt.plan();
+    let plan = prompt.plan.clone();
     let reads = plan.reads();
     if prompt.value.is_empty() {
         prompt.field = LeakField::Value;

@@ -41,7 +41,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         LeakStage::Typing => typing(prompt, theme),
         LeakStage::Checking => vec![Line::from(format!(
             "Reading {} version(s); each value is hashed in memory and zeroed…",
-            prompt.plan().reads()
+            prompt.plan.reads()
         ))],
         LeakStage::Done { outcome, journal } => answer(outcome, *journal, theme),
         LeakStage::Failed(why) => vec![
@@ -59,7 +59,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 }
 
 fn typing(prompt: &LeakPrompt, theme: &Theme) -> Vec<Line<'static>> {
-    let plan = prompt.plan();
+    let plan = &prompt.plan;
     let scope = if prompt.all_listed {
         format!("the {} listed secret(s)", prompt.listed.len())
     } else {

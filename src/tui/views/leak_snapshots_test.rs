@@ -108,7 +108,7 @@ fn the_listed_scope_needs_the_count_typed_above_fifty_reads() {
     type_text(&mut state, "x");
     // ←→: every listed secret.
     update(&mut state, Msg::Prompt(PromptKey::Right));
-    let reads = state.leak.as_ref().unwrap().plan().reads();
+    let reads = state.leak.as_ref().unwrap().plan.reads();
     assert!(reads > 50, "{reads}");
     assert!(update(&mut state, Msg::Prompt(PromptKey::Submit)).is_empty());
     let shown = screen(&mut state, 160, 45);
