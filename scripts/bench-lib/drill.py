@@ -148,6 +148,17 @@ def version(argv: list[str]) -> str:
         return "unknown"
 
 
+def versions(args) -> tuple[str, str]:
+    """The strongroom binary's version with the commit it was built from (and whether the tree
+    was dirty), and the emulator's moto version, for the report's provenance line."""
+    commit = version(["git", "-C", str(args.root), "rev-parse", "--short", "HEAD"])
+    dirty = subprocess.run(["git", "-C", str(args.root), "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True, check=False).stdout.strip()
+    sr_version = version([args.strongroom, "--version"]) + f" (commit {commit}{', dirty tree' if dirty else ''})"
+    moto = "moto " + version([args.emulator_python, "-c", "import moto; print(moto.__version__)"])
+    return sr_version, moto
+
+
 def main() -> int:
     args = bench_arguments()
     admin = Admin(args.url)
@@ -204,11 +215,7 @@ def main() -> int:
     describe_phase = next((ph for n, ph in phases.items() if n.startswith("DescribeSecret")), {})
 
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    commit = version(["git", "-C", str(args.root), "rev-parse", "--short", "HEAD"])
-    dirty = subprocess.run(["git", "-C", str(args.root), "status", "--porcelain", "--untracked-files=no"],
-                           capture_output=True, text=True, check=False).stdout.strip()
-    sr_version = version([args.strongroom, "--version"]) + f" (commit {commit}{', dirty tree' if dirty else ''})"
-    moto = "moto " + version([args.emulator_python, "-c", "import moto; print(moto.__version__)"])
+    sr_version, moto = versions(args)
     lines = [
         SECTION,
         "",

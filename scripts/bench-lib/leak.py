@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchmarks_md  # noqa: E402
-from drill import sm, version  # noqa: E402
+from drill import sm, versions  # noqa: E402
 from inventory import Admin, bench_arguments, children_cpu, cpu_model, process_cpu, tool_env  # noqa: E402
 
 SECTION = "## Leak triage over 500 candidates"
@@ -181,11 +181,7 @@ def main() -> int:
     state_bytes = sum(p.stat().st_size for p in state.rglob("*") if p.is_file())
 
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    commit = version(["git", "-C", str(args.root), "rev-parse", "--short", "HEAD"])
-    dirty = subprocess.run(["git", "-C", str(args.root), "status", "--porcelain", "--untracked-files=no"],
-                           capture_output=True, text=True, check=False).stdout.strip()
-    sr_version = version([args.strongroom, "--version"]) + f" (commit {commit}{', dirty tree' if dirty else ''})"
-    moto = "moto " + version([args.emulator_python, "-c", "import moto; print(moto.__version__)"])
+    sr_version, moto = versions(args)
     lines = [
         SECTION,
         "",

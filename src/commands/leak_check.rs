@@ -14,12 +14,9 @@ use chrono::Utc;
 use zeroize::Zeroizing;
 
 use super::open::Loaded;
-use super::outcome::warn;
-use crate::app::state::Derive;
 use crate::cli::{Cli, LeakCheckArgs, LeakFormat};
 use crate::domain::glob::glob_matches;
 use crate::domain::{Secret, environment_of};
-use crate::drive::runner::run_to_completion;
 use crate::leak::{Outcome, Plan, Suspect, suspect::MAX_BYTES};
 use crate::report::leak::{self as report, Provenance};
 use crate::store::journal::Journal;
@@ -66,18 +63,7 @@ where
     if args.registered && registry.is_none() {
         return fail("--registered needs a registry: pass --registry FILE".into());
     }
-    let Loaded {
-        mut state,
-        source,
-        problems,
-    } = loaded().await?;
-    warn(&state, &problems);
-    state.derive = Derive {
-        search: false,
-        audit: false,
-        progress: false,
-    };
-    run_to_completion(&mut state, source.clone()).await;
+    let Loaded { state, source, .. } = loaded().await?.listed().await;
     let secrets: Vec<&Secret> = state
         .inventory
         .entries

@@ -184,6 +184,22 @@ pub struct Loaded {
     pub problems: Vec<String>,
 }
 
+impl Loaded {
+    /// Says the problems met on opening, then lists every cell with nothing derived beyond the
+    /// joined inventory (no search index, audit or progress): for the headless commands that
+    /// only read what is listed.
+    pub async fn listed(mut self) -> Self {
+        super::outcome::warn(&self.state, &self.problems);
+        self.state.derive = crate::app::state::Derive {
+            search: false,
+            audit: false,
+            progress: false,
+        };
+        crate::drive::runner::run_to_completion(&mut self.state, self.source.clone()).await;
+        self
+    }
+}
+
 /// Opens the source and prepares the state every inventory-based command (and the TUI) starts
 /// from.
 pub async fn load(

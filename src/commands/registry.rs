@@ -9,9 +9,7 @@ use std::process::ExitCode;
 use chrono::Duration;
 
 use super::open::Loaded;
-use super::outcome::warn;
-use crate::app::state::Derive;
-use crate::drive::runner::{drive, run_to_completion};
+use crate::drive::runner::drive;
 
 /// How far back reads make consumers.
 const CONSUMER_DAYS: i64 = 90;
@@ -35,14 +33,7 @@ pub async fn init(
         mut state,
         source,
         problems,
-    } = loaded;
-    warn(&state, &problems);
-    state.derive = Derive {
-        search: false,
-        audit: false,
-        progress: false,
-    };
-    run_to_completion(&mut state, source.clone()).await;
+    } = loaded.listed().await;
     if source.live_events() {
         let now = state.now;
         let fetch = crate::app::update::events::start_fetch(

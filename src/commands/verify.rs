@@ -8,11 +8,8 @@ use std::process::ExitCode;
 use chrono::Utc;
 
 use super::open::Loaded;
-use super::outcome::warn;
-use crate::app::state::Derive;
 use crate::cli::{Cli, VerifyFormat};
 use crate::domain::CellHealth;
-use crate::drive::runner::run_to_completion;
 use crate::registry;
 use crate::report;
 
@@ -50,17 +47,8 @@ where
         return Ok(ExitCode::from(2));
     }
     let Loaded {
-        mut state,
-        source,
-        problems,
-    } = loaded().await?;
-    warn(&state, &problems);
-    state.derive = Derive {
-        search: false,
-        audit: false,
-        progress: false,
-    };
-    run_to_completion(&mut state, source.clone()).await;
+        mut state, source, ..
+    } = loaded().await?.listed().await;
 
     // Replication is checked only where the registry asks for it, and asked of DescribeSecret
     // only where the listings did not already say.

@@ -14,6 +14,7 @@ mod reader;
 pub mod refs;
 pub mod spec;
 mod step;
+mod step_decision;
 pub mod validate;
 pub mod values;
 

@@ -256,6 +256,8 @@ fn scroll(state: &mut State, delta: i32) -> Vec<Effect> {
 }
 
 #[cfg(test)]
+mod fetch_tests;
+#[cfg(test)]
 mod replicas_tests;
 #[cfg(test)]
 mod review_tests;
