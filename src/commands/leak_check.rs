@@ -17,6 +17,7 @@ use super::open::Loaded;
 use crate::cli::{Cli, LeakCheckArgs, LeakFormat};
 use crate::domain::glob::glob_matches;
 use crate::domain::{Secret, environment_of};
+use crate::incident::leak_journal::{self, Reads};
 use crate::leak::{Outcome, Plan, Suspect, suspect::MAX_BYTES};
 use crate::report::leak::{self as report, Provenance};
 use crate::store::journal::Journal;
@@ -245,16 +246,13 @@ fn journal(
     plan: &Plan,
     outcome: &Outcome,
 ) -> Result<i64, String> {
-    let record = crate::leak::journal_record(plan, outcome, &p.source);
-    let mut j = Journal::open(state_dir).map_err(|e| e.to_string())?;
-    j.record_leak_check(
-        Utc::now(),
-        &p.operator,
-        &p.reason,
-        p.incident.as_deref(),
-        &record,
-    )
-    .map_err(|e| e.to_string())
+    let reads = Reads {
+        operator: &p.operator,
+        reason: &p.reason,
+        incident: p.incident.as_deref(),
+        source: &p.source,
+    };
+    leak_journal::record(state_dir, &reads, plan, outcome, Utc::now()).map_err(|e| e.to_string())
 }
 
 /// `strongroom incident leak-checks`: who read values, when, why, and what matched.

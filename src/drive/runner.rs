@@ -210,14 +210,13 @@ fn journal_leak_check(
     outcome: &crate::leak::Outcome,
 ) -> Result<i64, crate::store::journal::JournalError> {
     let operator = crate::incident::session::Operator::local("the console".to_string()).name;
-    let record = crate::leak::journal_record(plan, outcome, source);
-    crate::store::journal::Journal::open(dir)?.record_leak_check(
-        Utc::now(),
-        &operator,
+    let reads = crate::incident::leak_journal::Reads {
+        operator: &operator,
         reason,
-        None,
-        &record,
-    )
+        incident: None,
+        source,
+    };
+    crate::incident::leak_journal::record(dir, &reads, plan, outcome, Utc::now())
 }
 
 /// The answer to a review request when no worker runs (headless commands use the store

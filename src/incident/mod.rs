@@ -8,6 +8,7 @@
 pub mod catalog;
 pub mod driver;
 pub mod executor;
+pub mod leak_journal;
 pub mod leak_match;
 pub mod offline;
 pub mod prompt;
